@@ -1,0 +1,24 @@
+package dev.taskdaemon.internal;
+
+import dev.taskdaemon.Task;
+import java.util.concurrent.ScheduledFuture;
+
+/** One attempt of a task on one instance. Ended exactly once, under the pool lock. */
+final class Attempt {
+  final PendingTask pending;
+  final Task task;
+  final Instance instance;
+  final long startNanos;
+  /** stdout bytes the instance had produced when the attempt started; tells "never flushed" apart. */
+  final long stdoutBytesAtStart;
+  ScheduledFuture<?> timeout;
+  boolean ended;
+
+  Attempt(PendingTask pending, Task task, Instance instance, long startNanos, long stdoutBytesAtStart) {
+    this.pending = pending;
+    this.task = task;
+    this.instance = instance;
+    this.startNanos = startNanos;
+    this.stdoutBytesAtStart = stdoutBytesAtStart;
+  }
+}

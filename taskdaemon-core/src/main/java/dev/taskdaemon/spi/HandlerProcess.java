@@ -1,0 +1,46 @@
+package dev.taskdaemon.spi;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One running instance as a runtime exposes it: three byte streams and two ways to stop it. The
+ * engine writes requests to {@link #stdin()}, reads responses from {@link #stdout()} and drains
+ * {@link #stderr()} at all times.
+ */
+public interface HandlerProcess {
+
+  /** The instance's standard input. Closing it is how the engine asks the handler to finish. */
+  OutputStream stdin();
+
+  /** The instance's standard output, carrying responses. */
+  InputStream stdout();
+
+  /** The instance's standard error, a log channel. */
+  InputStream stderr();
+
+  /** Completes with the exit code once the instance has ended. */
+  CompletableFuture<Integer> onExit();
+
+  /** Asks the instance to stop (SIGTERM, {@code docker stop}); returns without waiting. */
+  void terminate();
+
+  /**
+   * Kills the instance for certain (SIGKILL, {@code docker kill} then {@code docker rm -f}). May
+   * block for at most {@code bound}.
+   */
+  void kill(Duration bound);
+
+  /**
+   * Explains an exit code in this runtime's terms, for error messages: e.g. for a container, 137
+   * after an out-of-memory kill. Returns {@code null} when there is nothing to add.
+   */
+  default String describeExit(int exitCode) {
+    return null;
+  }
+
+  /** A short identification for logs: a pid, a container name. */
+  String describe();
+}
