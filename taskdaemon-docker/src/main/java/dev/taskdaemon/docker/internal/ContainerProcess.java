@@ -121,40 +121,84 @@ public final class ContainerProcess implements HandlerProcess {
       return;
     }
     try {
-      if (client.isAlive()) {
-        try {
-          cli.run(engine, min(DOCKER_KILL_BOUND, deadline), "kill", name);
-        } catch (IOException e) {
-          LOG.debug("container {}: docker kill failed: {}", name, e.toString());
-        }
-      }
+      stopContainer(deadline);
       remove(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
     } finally {
       client.destroyForcibly();
-      try {
-        client.waitFor(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())),
-            TimeUnit.MILLISECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+      awaitClient(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
       deleteEnvFile();
       mine.complete(null);
     }
   }
 
+  /**
+   * Kills the container, also when the client has not got it created or started yet: killing the
+   * client then would let a create request already on its way leave a container behind, so this
+   * retries until the container can be killed or removed, or the client has ended by itself.
+   */
+  private void stopContainer(long deadline) {
+    while (client.isAlive() && System.nanoTime() < deadline) {
+      try {
+        if (cli.run(engine, min(DOCKER_KILL_BOUND, deadline), "kill", name).ok()) {
+          // With --rm the client exits only once the engine has removed the container.
+          awaitClient(min(DOCKER_KILL_BOUND, deadline));
+          return;
+        }
+        // Not running: created but not started (rm -f takes it away, and the client's start fails),
+        // or not created yet (wait for it).
+        // With -f a missing container is no error: only the name on stdout says one was removed.
+        DockerCli.Outcome rm = cli.run(engine, min(DOCKER_KILL_BOUND, deadline), "rm", "-f", name);
+        if (rm.ok() && !rm.lines().isEmpty()) {
+          awaitClient(min(DOCKER_KILL_BOUND, deadline));
+          return;
+        }
+      } catch (IOException e) {
+        LOG.debug("container {}: docker kill failed: {}", name, e.toString());
+        return;
+      }
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+    }
+  }
+
+  private void awaitClient(Duration bound) {
+    try {
+      client.waitFor(Math.max(1, bound.toMillis()), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** {@code docker rm -f}, and when the engine is already removing it, waits (bounded) until it is gone. */
   private void remove(Duration bound) {
+    long deadline = System.nanoTime() + bound.toNanos();
     if (bound.isZero()) {
       return;
     }
     try {
       DockerCli.Outcome r = cli.run(engine, bound, "rm", "-f", name);
-      if (!r.ok() && !r.err().contains("No such container") && !r.err().contains("no such container")
-          && !r.err().contains("already in progress")) {
-        LOG.warn("container {} on {}: docker rm -f failed: {}", name, engine, r.reason());
+      if (r.ok() || isGone(r)) {
+        return;
       }
+      if (!r.err().contains("already in progress")) {
+        LOG.warn("container {} on {}: docker rm -f failed: {}", name, engine, r.reason());
+        return;
+      }
+      while (System.nanoTime() < deadline) {
+        DockerCli.Outcome i = cli.run(engine, min(DOCKER_KILL_BOUND, deadline), "container", "inspect",
+            "--format", "{{.Id}}", name);
+        if (isGone(i)) {
+          return;
+        }
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+      }
+      LOG.warn("container {} on {}: still being removed after {}", name, engine, bound);
     } catch (IOException e) {
       LOG.warn("container {}: docker rm -f failed: {}", name, e.toString());
     }
+  }
+
+  private static boolean isGone(DockerCli.Outcome r) {
+    return !r.ok() && !r.timedOut() && r.err().toLowerCase(java.util.Locale.ROOT).contains("no such");
   }
 
   /**
@@ -184,44 +228,59 @@ public final class ContainerProcess implements HandlerProcess {
   }
 
   private String describeKill() {
-    Boolean oom = outOfMemory();
-    if (Boolean.TRUE.equals(oom)) {
-      return memoryLimit != null
-          ? "out of memory: the container exceeded its memory_limit of " + memoryLimit
-              + " and the kernel killed it; raise memory_limit or make the handler use less memory"
-          : "out of memory: the kernel killed the container";
+    switch (killCause()) {
+      case OOM:
+        return memoryLimit != null
+            ? "out of memory: the container exceeded its memory_limit of " + memoryLimit
+                + " and the kernel killed it; raise memory_limit or make the handler use less memory"
+            : "out of memory: the kernel killed the container";
+      case DOCKER:
+        return "killed with SIGKILL (docker kill, docker rm -f or the engine)";
+      case OTHER:
+        // The engine can miss an OOM notification (one right after the container starts is easily
+        // lost), but a SIGKILL that docker did not send is, with a limit set, almost always that.
+        return memoryLimit != null
+            ? "killed with SIGKILL, not by docker: most likely out of memory, over its memory_limit of "
+                + memoryLimit + "; raise memory_limit or make the handler use less memory"
+            : "killed with SIGKILL, not by docker (the kernel's out-of-memory killer, or a kill -9)";
+      default:
+        return "killed with SIGKILL" + (memoryLimit != null
+            ? "; the engine did not say why: if the handler needs more than its memory_limit of " + memoryLimit
+                + ", that was the cause" : "");
     }
-    if (Boolean.FALSE.equals(oom)) {
-      return "killed with SIGKILL (docker kill, docker rm -f or the engine)";
-    }
-    return "killed with SIGKILL" + (memoryLimit != null
-        ? "; the engine did not say why: if the handler needs more than its memory_limit of " + memoryLimit
-            + ", that was the cause" : "");
   }
 
-  /** True for an out-of-memory kill, false for another death, null when the engine does not say. */
-  private Boolean outOfMemory() {
+  private enum KillCause { OOM, DOCKER, OTHER, UNKNOWN }
+
+  /**
+   * Asks the engine's event log: an {@code oom} event means the memory limit; a {@code kill} event
+   * means someone asked docker (kill, stop, rm -f); a {@code die} with neither is a SIGKILL from
+   * elsewhere. Bounded: the events come a moment after the client has seen the exit.
+   */
+  private KillCause killCause() {
     long deadline = System.nanoTime() + EVENTS_WAIT.toNanos();
     String since = epoch(launched.minusSeconds(2));
     while (true) {
       DockerCli.Outcome r;
       try {
         r = cli.run(engine, EVENTS_WAIT, List.of("events", "--since", since, "--until", epoch(Instant.now()),
-            "--filter", "container=" + name, "--filter", "event=oom", "--filter", "event=die",
-            "--format", "{{.Status}}"), Map.of());
+            "--filter", "container=" + name, "--filter", "event=oom", "--filter", "event=kill",
+            "--filter", "event=die", "--format", "{{.Status}}"), Map.of());
       } catch (IOException e) {
-        return null;
+        return KillCause.UNKNOWN;
       }
       if (!r.ok()) {
-        return null;
+        return KillCause.UNKNOWN;
       }
       List<String> events = r.lines();
       if (events.contains("oom")) {
-        return true;
+        return KillCause.OOM;
       }
-      // The engine records oom before die; a die without an oom was some other kill.
-      if (events.contains("die") || System.nanoTime() > deadline) {
-        return events.contains("die") ? false : null;
+      if (events.contains("die")) {
+        return events.contains("kill") ? KillCause.DOCKER : KillCause.OTHER;
+      }
+      if (System.nanoTime() > deadline) {
+        return KillCause.UNKNOWN;
       }
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
     }

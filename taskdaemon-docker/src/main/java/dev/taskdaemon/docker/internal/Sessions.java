@@ -8,8 +8,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -84,10 +87,22 @@ public final class Sessions {
 
   /** Removes every container of {@code session} on {@code engine}; returns how many there were. */
   public int removeSession(Endpoint engine, RuntimeContext session) throws IOException {
-    List<String> ids = list(engine, "label=" + RunCommand.LABEL_SESSION + "=" + session.session(),
-        "label=" + RunCommand.LABEL_DAEMON + "=" + session.daemon());
-    if (!ids.isEmpty()) {
-      remove(engine, ids);
+    String[] filters = {"label=" + RunCommand.LABEL_SESSION + "=" + session.session(),
+        "label=" + RunCommand.LABEL_DAEMON + "=" + session.daemon()};
+    List<String> ids = list(engine, filters);
+    if (ids.isEmpty()) {
+      return 0;
+    }
+    remove(engine, ids);
+    // A container the engine was already removing (--rm after a kill) is still listed for a moment;
+    // "removed" must mean gone.
+    long deadline = System.nanoTime() + REMOVE_BOUND.toNanos();
+    while (!list(engine, filters).isEmpty()) {
+      if (System.nanoTime() > deadline) {
+        throw new IOException("containers of session " + session.session() + " on " + engine
+            + " are still listed " + REMOVE_BOUND.toSeconds() + "s after docker rm -f");
+      }
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
     }
     return ids.size();
   }
@@ -109,7 +124,8 @@ public final class Sessions {
     List<String> args = new ArrayList<>(List.of("rm", "-f"));
     args.addAll(ids);
     DockerCli.Outcome r = cli.run(engine, REMOVE_BOUND, args, Map.of());
-    if (!r.ok() && !r.err().toLowerCase(java.util.Locale.ROOT).contains("no such container")) {
+    String err = r.err().toLowerCase(Locale.ROOT);
+    if (!r.ok() && !err.contains("no such container") && !err.contains("already in progress")) {
       throw new IOException("docker rm -f on " + engine + " failed: " + r.reason());
     }
   }
