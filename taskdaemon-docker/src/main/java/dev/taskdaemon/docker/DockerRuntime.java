@@ -158,13 +158,13 @@ public final class DockerRuntime implements HandlerRuntime {
       r = cli.run(engine, CHECK_BOUND, "version", "--format", "{{.Server.Version}}");
     } catch (IOException e) {
       throw new HandlerStartException(handler, "cannot run the docker CLI \"" + cli.executable() + "\" (handler '"
-          + handler + "'): " + cause(e) + ". Install Docker (or a compatible CLI such as Podman), or name the"
+          + handler + "'): " + sentence(cause(e)) + " Install Docker (or a compatible CLI such as Podman), or name the"
           + " executable in " + EXECUTABLE_ENV + " or with new DockerRuntime(\"/path/to/docker\")", e);
     }
     if (!r.ok()) {
       throw new HandlerStartException(handler, "cannot reach the Docker engine at " + engine.describe()
-          + " (handler '" + handler + "'): " + (r.timedOut() ? "no answer within " + CHECK_BOUND.toSeconds() + "s"
-              : r.reason()) + ". Start the engine, or point DOCKER_HOST (or the handler's docker_host) at a"
+          + " (handler '" + handler + "'): " + sentence(r.timedOut() ? "no answer within " + CHECK_BOUND.toSeconds()
+              + "s" : r.reason()) + " Start the engine, or point DOCKER_HOST (or the handler's docker_host) at a"
           + " running one");
     }
   }
@@ -190,14 +190,19 @@ public final class DockerRuntime implements HandlerRuntime {
         throw new HandlerStartException(h.name(), "image \"" + image + "\" (handler '" + h.name() + "') "
             + (pull == DockerOptions.Pull.ALWAYS ? "could not be pulled" : "is not on the Docker engine at "
                 + engine.describe() + " and could not be pulled")
-            + ": " + (r.timedOut() ? "the pull took longer than " + PULL_BOUND.toMinutes() + " minutes"
-                : r.reason()) + ". Check the image name and the registry login, or build the image on that"
+            + ": " + sentence(r.timedOut() ? "the pull took longer than " + PULL_BOUND.toMinutes() + " minutes"
+                : r.reason()) + " Check the image name and the registry login, or build the image on that"
             + " engine (docker build -t " + image + " ...) and set pull = \"never\"");
       }
     } catch (IOException e) {
       throw new HandlerStartException(h.name(), "cannot run the docker CLI \"" + cli.executable() + "\" (handler '"
           + h.name() + "'): " + cause(e), e);
     }
+  }
+
+  /** Ends a message taken from elsewhere as a sentence, so that advice can follow it. */
+  private static String sentence(String s) {
+    return s.endsWith(".") || s.endsWith("?") || s.endsWith("!") ? s : s + ".";
   }
 
   private static String cause(IOException e) {
