@@ -23,6 +23,7 @@ public final class DockerEngineCondition implements ExecutionCondition {
 
   private static final Object LOCK = new Object();
   private static String verdict; // "" when usable, else why not
+  private static boolean announced;
 
   @Override
   public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
@@ -33,8 +34,13 @@ public final class DockerEngineCondition implements ExecutionCondition {
     if ("1".equals(System.getenv(REQUIRE_ENV))) {
       throw new IllegalStateException(problem + " (" + REQUIRE_ENV + "=1: docker tests must run, not be skipped)");
     }
-    String reason = "SKIPPED docker test: " + problem + "; set " + REQUIRE_ENV + "=1 to make this a failure";
-    System.err.println(reason);
+    String reason = "SKIPPED docker tests: " + problem + "; set " + REQUIRE_ENV + "=1 to make this a failure";
+    synchronized (LOCK) {
+      if (!announced) {
+        announced = true;
+        System.err.println("[WARNING] " + reason);
+      }
+    }
     return ConditionEvaluationResult.disabled(reason);
   }
 

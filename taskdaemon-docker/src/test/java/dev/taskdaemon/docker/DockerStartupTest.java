@@ -91,23 +91,10 @@ class DockerStartupTest {
   @Test
   void hostJvmKilledWithSigkill_itsContainersAreReapedAtTheNextStart() throws Exception {
     String daemonName = Busybox.daemonName("dt-f11");
-    ProcessBuilder pb = new ProcessBuilder(TestHandlers.java(), "-XX:TieredStopAtLevel=1", "-Xmx64m",
-        "-Dorg.slf4j.simpleLogger.logFile=System.err", "-cp", System.getProperty("java.class.path"),
-        KilledHostMain.class.getName(), daemonName);
-    pb.redirectError(new File("target/f11-host-" + daemonName + ".log"));
-    Process host = pb.start();
+    Process host = startHost(daemonName);
     String oldSession;
     try {
-      BufferedReader out = new BufferedReader(new InputStreamReader(host.getInputStream(), StandardCharsets.UTF_8));
-      String ready = CompletableFuture.supplyAsync(() -> {
-        try {
-          return out.readLine();
-        } catch (java.io.IOException ex) {
-          return null;
-        }
-      }).get(90, TimeUnit.SECONDS);
-      assertThat(ready).as("the host's first line (see target/f11-host-*.log)").startsWith("READY ");
-      oldSession = ready.substring("READY ".length());
+      oldSession = awaitReady(host);
       String label = "dev.taskdaemon.session=" + oldSession;
       await().atMost(Duration.ofSeconds(30)).until(() ->
           containers(Endpoint.fromEnvironment(), false, label).size() == 2);
@@ -131,6 +118,45 @@ class DockerStartupTest {
       assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(FAST);
       assertThat(next.submit("echo", Map.of("after", "reap")).get(30, TimeUnit.SECONDS).isSuccess()).isTrue();
     }
+  }
+
+  @Test
+  void hostJvmStoppedWithSigterm_removesItsContainersOnTheWayOut() throws Exception {
+    String daemonName = Busybox.daemonName("dt-sigterm");
+    Process host = startHost(daemonName);
+    String session;
+    try {
+      session = awaitReady(host);
+      await().atMost(Duration.ofSeconds(30)).until(() ->
+          containers(Endpoint.fromEnvironment(), false, "dev.taskdaemon.session=" + session).size() == 2);
+    } finally {
+      host.destroy(); // SIGTERM: the JVM runs its shutdown hooks
+    }
+    assertThat(host.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(host.exitValue()).isEqualTo(143);
+    assertThat(sessionContainers(session)).isEmpty();
+  }
+
+  private static Process startHost(String daemonName) throws java.io.IOException {
+    ProcessBuilder pb = new ProcessBuilder(TestHandlers.java(), "-XX:TieredStopAtLevel=1", "-Xmx64m",
+        "-Dorg.slf4j.simpleLogger.logFile=System.err", "-cp", System.getProperty("java.class.path"),
+        KilledHostMain.class.getName(), daemonName);
+    pb.redirectError(new File("target/host-" + daemonName + ".log"));
+    return pb.start();
+  }
+
+  /** The session the host prints once its daemon runs and has answered a task. */
+  private static String awaitReady(Process host) throws Exception {
+    BufferedReader out = new BufferedReader(new InputStreamReader(host.getInputStream(), StandardCharsets.UTF_8));
+    String ready = CompletableFuture.supplyAsync(() -> {
+      try {
+        return out.readLine();
+      } catch (java.io.IOException ex) {
+        return null;
+      }
+    }).get(90, TimeUnit.SECONDS);
+    assertThat(ready).as("the host's first line (see target/host-*.log)").startsWith("READY ");
+    return ready.substring("READY ".length());
   }
 
   @Test
