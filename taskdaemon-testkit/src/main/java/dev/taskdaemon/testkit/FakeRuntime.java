@@ -27,8 +27,8 @@ final class FakeRuntime implements HandlerRuntime {
 
   private final Map<String, FakeHandler> fakes;
   private final Set<String> optionKeys = ConcurrentHashMap.newKeySet();
-  /** Every instance launched, by daemon session, until that daemon closes. */
-  private final Map<String, List<FakeProcess>> bySession = new ConcurrentHashMap<>();
+  /** Every instance launched, by daemon session, from the daemon's start until it closes. */
+  private final Map<String, Session> sessions = new ConcurrentHashMap<>();
 
   FakeRuntime(Map<String, FakeHandler> fakes) {
     this.fakes = fakes;
@@ -61,15 +61,23 @@ final class FakeRuntime implements HandlerRuntime {
   }
 
   @Override
+  public void open(RuntimeContext context, List<HandlerSpec> handlers) {
+    sessions.put(context.session(), new Session());
+  }
+
+  @Override
   public HandlerProcess launch(HandlerSpec spec, InstanceInfo instance) throws IOException {
     FakeHandler fake = fakes.get(spec.name());
     if (fake == null) {
       throw new IOException("no FakeHandler stands in for '" + spec.name() + "'");
     }
+    Session session = sessions.get(instance.session());
     FakeProcess p = new FakeProcess(fake, instance);
-    List<FakeProcess> list = bySession.computeIfAbsent(instance.session(), s -> new ArrayList<>());
-    synchronized (list) {
-      list.add(p);
+    // A replacement may be launched while its daemon closes; refusing it once the session is closed
+    // keeps every thread the testkit starts inside the daemon's lifetime.
+    if (session == null || !session.add(p)) {
+      throw new IOException("daemon '" + instance.daemon() + "' is closed; not starting fake instance "
+          + instance.name());
     }
     p.start();
     return p;
@@ -78,15 +86,11 @@ final class FakeRuntime implements HandlerRuntime {
   /** Makes sure no fake thread of the closing daemon outlives it. */
   @Override
   public void close(RuntimeContext context) {
-    List<FakeProcess> list = bySession.remove(context.session());
-    if (list == null) {
+    Session session = sessions.remove(context.session());
+    if (session == null) {
       return;
     }
-    List<FakeProcess> copy;
-    synchronized (list) {
-      copy = new ArrayList<>(list);
-    }
-    for (FakeProcess p : copy) {
+    for (FakeProcess p : session.close()) {
       // The engine has stopped every instance already; this only waits for threads that are finishing.
       if (!p.join(FIRST_JOIN)) {
         p.kill(JOIN_BOUND);
@@ -95,6 +99,25 @@ final class FakeRuntime implements HandlerRuntime {
               p.thread().getName(), JOIN_BOUND);
         }
       }
+    }
+  }
+
+  /** The instances of one daemon run. */
+  private static final class Session {
+    private final List<FakeProcess> processes = new ArrayList<>();
+    private boolean closed;
+
+    synchronized boolean add(FakeProcess p) {
+      if (closed) {
+        return false;
+      }
+      processes.add(p);
+      return true;
+    }
+
+    synchronized List<FakeProcess> close() {
+      closed = true;
+      return new ArrayList<>(processes);
     }
   }
 }
