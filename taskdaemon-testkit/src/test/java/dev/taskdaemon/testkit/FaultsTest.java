@@ -31,8 +31,14 @@ class FaultsTest {
     }
   };
 
+  /** The default 30 s timeout: a stalled machine cannot turn an answer into a timeout. */
   private TaskDaemon start(int maxRetries) {
-    return Fakes.create().stub("resize", resize).timeout(ms(100))
+    return Fakes.create().stub("resize", resize).start(Daemons.resize(maxRetries).listener(outcomes));
+  }
+
+  /** For the tests of timeouts. */
+  private TaskDaemon startWithTimeout(Duration timeout, int maxRetries) {
+    return Fakes.create().stub("resize", resize).timeout(timeout)
         .start(Daemons.resize(maxRetries).listener(outcomes));
   }
 
@@ -106,7 +112,7 @@ class FaultsTest {
   @Test
   void hang_timesOut_theInstanceIsKilledAndReplaced_laterTasksAreServed() throws Exception {
     resize.inject(Fault.HANG);
-    try (TaskDaemon daemon = start(0)) {
+    try (TaskDaemon daemon = startWithTimeout(ms(100), 0)) {
       Result r = await(daemon.submit("resize", Map.of("w", 1)));
 
       assertThat(r).isEqualTo(Result.error("handler 'resize' instance resize-0 timed out after 0.1s (attempt 1 of 1);"
@@ -123,7 +129,7 @@ class FaultsTest {
   @Test
   void hangOnce_thenTheRetrySucceeds() throws Exception {
     resize.inject(Fault.HANG);
-    try (TaskDaemon daemon = start(1)) {
+    try (TaskDaemon daemon = startWithTimeout(ms(250), 1)) {
       Result r = await(daemon.submit("resize", Map.of("w", 3)));
 
       assertThat(r.json().get("width").asInt()).isEqualTo(3);
@@ -148,8 +154,7 @@ class FaultsTest {
   @Test
   void slow_answersAfterTheDelay() throws Exception {
     resize.slowDelay(ms(60)).inject(Fault.SLOW);
-    try (TaskDaemon daemon = Fakes.create().stub("resize", resize).timeout(Duration.ofSeconds(10))
-        .start(Daemons.resize(0))) {
+    try (TaskDaemon daemon = start(0)) {
       long t0 = System.nanoTime();
       Result r = await(daemon.submit("resize", Map.of("w", 9)));
       long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
@@ -162,7 +167,7 @@ class FaultsTest {
   @Test
   void slowerThanTheTimeout_timesOut() throws Exception {
     resize.slowDelay(Duration.ofSeconds(30)).inject(Fault.SLOW);
-    try (TaskDaemon daemon = start(0)) {
+    try (TaskDaemon daemon = startWithTimeout(ms(100), 0)) {
       Result r = await(daemon.submit("resize", Map.of("w", 1)));
 
       assertThat(r).isEqualTo(Result.error("handler 'resize' instance resize-0 timed out after 0.1s (attempt 1 of 1);"
