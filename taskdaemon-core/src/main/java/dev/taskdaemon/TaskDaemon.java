@@ -319,7 +319,7 @@ public final class TaskDaemon implements AutoCloseable {
         errors.add("no handlers are defined: add a [handlers.NAME] table to handlers.toml or call handler(...)");
       }
       if (!errors.isEmpty()) {
-        throw new ConfigException(errors);
+        throw new ConfigException(ConfigValidator.sortByPosition(errors));
       }
       EngineConfig config = new EngineConfig(name, taskTimeout, maxRetries, taskSelection, queueCapacity,
           retryBackoff, drainTimeout, stopGrace, maxLineBytes, restartBackoff, healthWindow, unhealthyAfter,
