@@ -2,6 +2,7 @@ package dev.taskdaemon.internal;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -27,7 +28,14 @@ public final class Codec {
 
   // Handlers in the wild emit raw control characters (a NUL, a tab) inside strings; accept them
   // rather than dropping a real answer.
-  private static final ObjectMapper READER = JsonMapper.builder()
+  // Line length is bounded by max_line_bytes already; Jackson's own default cap on string length
+  // (20 million characters) would silently reject a legitimate large result.
+  private static final ObjectMapper READER = JsonMapper.builder(JsonFactory.builder()
+          .streamReadConstraints(StreamReadConstraints.builder()
+              .maxStringLength(Integer.MAX_VALUE)
+              .maxNumberLength(100_000)
+              .build())
+          .build())
       .enable(JsonReadFeature.ALLOW_UNESCAPED_CONTROL_CHARS)
       .build();
   private static final JsonFactory FACTORY = Json.mapper().getFactory();
@@ -79,6 +87,31 @@ public final class Codec {
       }
     }
     return fromNode(node);
+  }
+
+  /**
+   * True when a line that did not decode as a response still looks like one was meant (an object
+   * mentioning {@code "status"}): worth a warning, since the task will otherwise wait for its timeout.
+   */
+  public static boolean looksLikeBrokenResponse(byte[] buf, int off, int len) {
+    int i = off;
+    while (i < off + len && buf[i] == ' ') {
+      i++;
+    }
+    if (i == off + len || buf[i] != '{') {
+      return false;
+    }
+    byte[] status = "\"status\"".getBytes(StandardCharsets.US_ASCII);
+    outer:
+    for (int p = i; p <= off + len - status.length; p++) {
+      for (int k = 0; k < status.length; k++) {
+        if (buf[p + k] != status[k]) {
+          continue outer;
+        }
+      }
+      return true;
+    }
+    return false;
   }
 
   /** Decodes a parsed line; {@code null} when it is not a response. */

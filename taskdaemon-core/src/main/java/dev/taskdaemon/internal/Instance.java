@@ -98,7 +98,10 @@ final class Instance {
         int off = reader.lineStart();
         Result result = Codec.decode(buf, off, len);
         if (result == null) {
-          if (pool.log.isDebugEnabled()) {
+          if (Codec.looksLikeBrokenResponse(buf, off, len)) {
+            pool.log.warn("handler '{}' instance {}: skipped a stdout line that looks like a response but is not"
+                + " valid protocol JSON: {}", pool.name, name, preview(buf, off, len));
+          } else if (pool.log.isDebugEnabled()) {
             pool.log.debug("handler '{}' instance {}: skipped a stdout line that is not a response: {}",
                 pool.name, name, preview(buf, off, len));
           }

@@ -142,10 +142,12 @@ public final class TestHandler {
         out("\"}}\n", true);
         break;
       }
-      case "noflush": // the answer stays in a buffer that is never flushed
-        System.out.print(echo);
+      case "noflush": { // the answer stays in a buffer that is never flushed
+        OutputStream buffered = new java.io.BufferedOutputStream(OUT, 1 << 16);
+        buffered.write(echo.getBytes(StandardCharsets.UTF_8));
         Thread.sleep(Long.MAX_VALUE);
         break;
+      }
       case "twice":
         out(echo + echo, true);
         break;
