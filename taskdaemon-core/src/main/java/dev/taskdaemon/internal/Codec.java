@@ -62,7 +62,8 @@ public final class Codec {
 
   /**
    * Decodes one line (without its newline). Returns the response, or {@code null} when the line is
-   * not a response (plain text, other JSON, a JSON value that is not an object with a valid status).
+   * not a response (plain text, other JSON, a JSON value that is not an object with a valid status),
+   * or {@link #MALFORMED}.
    */
   public static Result decode(byte[] buf, int off, int len) {
     // Cheap pre-check: a response is an object, so it starts with '{' after blanks.
@@ -83,17 +84,20 @@ public final class Codec {
       try {
         node = READER.readTree(new String(buf, off, len, StandardCharsets.UTF_8));
       } catch (IOException again) {
-        return null;
+        return looksLikeBrokenResponse(buf, off, len) ? MALFORMED : null;
       }
     }
     return fromNode(node);
   }
 
   /**
-   * True when a line that did not decode as a response still looks like one was meant (an object
-   * mentioning {@code "status"}): worth a warning, since the task will otherwise wait for its timeout.
+   * Returned by {@link #decode} for a line that is not valid JSON but looks like a response was meant
+   * (it starts with {@code {} and mentions {@code "status"}): skipped like any other non-response, but
+   * worth a warning, since the task will otherwise wait for its timeout. Compare by identity.
    */
-  public static boolean looksLikeBrokenResponse(byte[] buf, int off, int len) {
+  public static final Result MALFORMED = new Result.Error("malformed response line", false);
+
+  private static boolean looksLikeBrokenResponse(byte[] buf, int off, int len) {
     int i = off;
     while (i < off + len && buf[i] == ' ') {
       i++;

@@ -56,9 +56,11 @@ class CodecTest {
   @Test
   void linesThatAreNotResponses_decodeToNull() {
     for (String line : List.of("", "Loading model...", "[1,2]", "\"success\"", "42", "{\"progress\":0.5}",
-        "{\"status\":\"working\"}", "{\"status\":1}", "{\"status\":\"success\"", "{not json}", "null")) {
+        "{\"status\":\"working\"}", "{\"status\":1}", "{not json}", "null")) {
       assertThat(decode(line)).as(line).isNull();
     }
+    assertThat(decode("{\"status\":\"success\"")).as("truncated response").isSameAs(Codec.MALFORMED);
+    assertThat(decode("{\"status\":\"success\",\"result\":oops}")).isSameAs(Codec.MALFORMED);
   }
 
   @Test
