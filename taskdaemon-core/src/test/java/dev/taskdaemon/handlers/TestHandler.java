@@ -166,6 +166,13 @@ public final class TestHandler {
         OUT.flush();
         break;
       }
+      case "env": { // reports an environment variable and the working directory
+        String value = System.getenv(str(data, "name", "HOME"));
+        out("{\"status\":\"success\",\"result\":{\"value\":" + (value == null ? "null" : "\"" + value + "\"")
+            + ",\"cwd\":\"" + System.getProperty("user.dir") + "\",\"instance\":\""
+            + System.getenv("TASKDAEMON_INSTANCE") + "\"}}\n", true);
+        break;
+      }
       case "raw": // writes the given line verbatim (in "line"), for codec tests
         out(unescape(str(data, "line", "")) + "\n", true);
         break;
