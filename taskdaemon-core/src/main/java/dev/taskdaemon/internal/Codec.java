@@ -92,7 +92,7 @@ public final class Codec {
 
   /**
    * Returned by {@link #decode} for a line that is not valid JSON but looks like a response was meant
-   * (it starts with {@code {} and mentions {@code "status"}): skipped like any other non-response, but
+   * (it starts with a brace and mentions {@code "status"}): skipped like any other non-response, but
    * worth a warning, since the task will otherwise wait for its timeout. Compare by identity.
    */
   public static final Result MALFORMED = new Result.Error("malformed response line", false);
