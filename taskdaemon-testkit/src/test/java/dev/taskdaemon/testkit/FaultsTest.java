@@ -110,6 +110,21 @@ class FaultsTest {
   }
 
   @Test
+  void crashAlways_onASingleInstance_endsWithTheHandlerUnhealthy_asForARealProgram() throws Exception {
+    resize.injectAlways(Fault.CRASH);
+    try (TaskDaemon daemon = start(5)) {
+      Result r = await(daemon.submit("resize", Map.of("w", 1)));
+
+      // Three instances in a row died before ever answering, with none left alive: the engine's rule.
+      assertThat(r.asError().error()).isEqualTo("handler 'resize' is unhealthy: instances exit as soon as they"
+          + " start (3 in a row; the last exited with code 1 (a crash the test injected)); last stderr lines:\n"
+          + "    | crashing on purpose (Fault.CRASH)");
+      resize.assertReceived().hasAttempts(1, 2, 3);
+      assertThat(daemon.stats("resize").healthy()).isFalse();
+    }
+  }
+
+  @Test
   void hang_timesOut_theInstanceIsKilledAndReplaced_laterTasksAreServed() throws Exception {
     resize.inject(Fault.HANG);
     try (TaskDaemon daemon = startWithTimeout(ms(100), 0)) {
