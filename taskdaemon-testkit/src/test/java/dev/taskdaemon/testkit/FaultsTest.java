@@ -90,7 +90,7 @@ class FaultsTest {
       assertThat(r.json().get("width").asInt()).isEqualTo(7);
       assertThat(attemptOutcomes.get(0)).isEqualTo(Result.error("handler 'resize' instance resize-0 exited with code 1"
           + " (a crash the test injected) during the task (attempt 1 of 2); last stderr lines:\n"
-          + "    | crashing on purpose (Fault.CRASH)", true));
+          + "    | crashing on purpose (Fault.CRASH)", true, Result.Error.Kind.CRASH));
       resize.assertReceived().hasAttempts(1, 2).areAttemptsOfOneTask();
       HandlerStats s = daemon.stats("resize");
       assertThat(s.restarts()).isEqualTo(1);
@@ -105,7 +105,8 @@ class FaultsTest {
       Result r = await(daemon.submit("resize", Map.of("w", 7)));
 
       assertThat(r).isEqualTo(Result.error("handler 'resize' instance resize-0 exited with code 137"
-          + " (a crash the test injected) during the task (attempt 1 of 1); last stderr lines:\n    | Killed", true));
+          + " (a crash the test injected) during the task (attempt 1 of 1); last stderr lines:\n    | Killed", true,
+          Result.Error.Kind.CRASH));
     }
   }
 
@@ -131,7 +132,7 @@ class FaultsTest {
       Result r = await(daemon.submit("resize", Map.of("w", 1)));
 
       assertThat(r).isEqualTo(Result.error("handler 'resize' instance resize-0 timed out after 0.1s (attempt 1 of 1);"
-          + " the instance was killed and replaced" + NO_STDOUT, true));
+          + " the instance was killed and replaced" + NO_STDOUT, true, Result.Error.Kind.TIMEOUT));
       assertThat(await(daemon.submit("resize", Map.of("w", 2))).json().get("width").asInt()).isEqualTo(2);
       HandlerStats s = daemon.stats("resize");
       assertThat(s.timedOut()).isEqualTo(1);
@@ -186,7 +187,7 @@ class FaultsTest {
       Result r = await(daemon.submit("resize", Map.of("w", 1)));
 
       assertThat(r).isEqualTo(Result.error("handler 'resize' instance resize-0 timed out after 0.1s (attempt 1 of 1);"
-          + " the instance was killed and replaced" + NO_STDOUT, true));
+          + " the instance was killed and replaced" + NO_STDOUT, true, Result.Error.Kind.TIMEOUT));
     }
   }
 
