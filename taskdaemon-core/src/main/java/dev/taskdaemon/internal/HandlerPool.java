@@ -147,7 +147,7 @@ final class HandlerPool {
     }
     InstanceInfo info = new InstanceInfo(engine.name, engine.session, name, slot, generation);
     HandlerProcess process = runtime.launch(spec, info);
-    Instance inst = new Instance(this, info, process, settings.maxLineBytes(), handlerLog);
+    Instance inst = new Instance(this, info, process, settings.maxLineBytes(), handlerLog, engine.nanoTime());
     boolean keep;
     lock.lock();
     try {
@@ -292,7 +292,7 @@ final class HandlerPool {
         PendingTask t = queue.poll();
         previousSlot = slot;
         Task task = t.task(t.attempt);
-        attempt = new Attempt(t, task, inst, System.nanoTime(), inst.stdoutBytes());
+        attempt = new Attempt(t, task, inst, engine.nanoTime(), inst.stdoutBytes());
         inst.state = Instance.State.BUSY;
         inst.current = attempt;
         inFlight.add(attempt);
@@ -475,7 +475,7 @@ final class HandlerPool {
       }
       planned = inst.retiredFor != null;
       early = !planned && inst.responses == 0
-          && System.nanoTime() - inst.startedNanos < settings.healthWindow().toNanos();
+          && engine.nanoTime() - inst.startedNanos < settings.healthWindow().toNanos();
       if (!planned) {
         retireLocked(inst, exit);
         consecutiveDeaths++;
@@ -515,7 +515,7 @@ final class HandlerPool {
   private void endAttemptLocked(Attempt a) {
     a.ended = true;
     if (a.timeout != null) {
-      a.timeout.cancel(false);
+      a.timeout.cancel();
     }
     inFlight.remove(a);
     if (a.instance.current == a) {
@@ -601,7 +601,7 @@ final class HandlerPool {
 
   /** Reports an ended attempt, then retries or completes the task. Never with the lock held. */
   private void afterAttempt(Attempt a, Result outcome) {
-    Duration elapsed = Duration.ofNanos(System.nanoTime() - a.startNanos);
+    Duration elapsed = Duration.ofNanos(engine.nanoTime() - a.startNanos);
     engine.events.attemptEnded(a.task, a.instance.name, outcome, elapsed);
     PendingTask t = a.pending;
     if (outcome instanceof Result.Error err && err.retryable() && retryAllowed(err.kind())
