@@ -83,8 +83,8 @@ class DockerConfigTest {
     assertThat(e.problems()).contains(
         "handlers.toml:2:1: handlers.inject.image = \"--privileged\": expected an image reference; it must not"
             + " start with '-'",
-        "handlers.toml:3:1: handlers.inject.env = {\"-e\":\"x\"}: expected an environment variable name of"
-            + " letters, digits and '_', not starting with a digit");
+        "handlers.toml:3:1: handlers.inject.env.\"-e\": not a valid environment variable name; use letters,"
+            + " digits and '_', not starting with a digit");
     // Defence in depth: the runtime refuses what the core lets through, e.g. a space in an image.
     List<ConfigProblem> p = new DockerRuntime().validate(HandlerSpec.builder("x").image("a b")
         .option("cpus", "1 --privileged").build());
