@@ -22,6 +22,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -142,11 +143,11 @@ public final class DockerRuntime implements HandlerRuntime {
             ex.toString());
       }
     }
-    Map<String, Boolean> checked = new ConcurrentHashMap<>();
+    Set<List<Object>> checked = new HashSet<>();
     for (Map.Entry<HandlerSpec, DockerOptions> e : options.entrySet()) {
       HandlerSpec h = e.getKey();
       DockerOptions o = e.getValue();
-      if (checked.putIfAbsent(o.endpoint() + "\n" + h.image() + "\n" + o.pull(), true) == null) {
+      if (checked.add(List.of(o.endpoint(), h.image(), o.pull()))) {
         checkImage(o.endpoint(), h, o.pull());
       }
     }
