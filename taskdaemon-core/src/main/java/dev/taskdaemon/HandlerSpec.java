@@ -1,5 +1,6 @@
 package dev.taskdaemon;
 
+import dev.taskdaemon.internal.Check;
 import dev.taskdaemon.internal.InvalidValueException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -340,28 +341,19 @@ public final class HandlerSpec {
 
     /** The per-attempt timeout (default: the daemon's {@code task_timeout}, 30 s). */
     public Builder timeout(Duration timeout) {
-      if (timeout == null || timeout.isNegative() || timeout.isZero()) {
-        throw new InvalidValueException("timeout", timeout, "a positive number of seconds");
-      }
-      this.timeout = timeout;
+      this.timeout = Check.positive("timeout", timeout);
       return this;
     }
 
     /** Retries after the first attempt: N allows N+1 attempts (default: the daemon's, 3). */
     public Builder maxRetries(int maxRetries) {
-      if (maxRetries < 0 || maxRetries > 1000) {
-        throw new InvalidValueException("max_retries", maxRetries, "an integer from 0 to 1000");
-      }
-      this.maxRetries = maxRetries;
+      this.maxRetries = Check.maxRetries(maxRetries);
       return this;
     }
 
     /** The most tasks that may wait in the queue (default 10,000). */
     public Builder queueCapacity(int queueCapacity) {
-      if (queueCapacity < 1) {
-        throw new InvalidValueException("queue_capacity", queueCapacity, "a positive integer");
-      }
-      this.queueCapacity = queueCapacity;
+      this.queueCapacity = Check.queueCapacity(queueCapacity);
       return this;
     }
 
@@ -407,19 +399,13 @@ public final class HandlerSpec {
 
     /** The longest accepted stdout line in bytes (default: the daemon's, 64 MiB). */
     public Builder maxLineBytes(int maxLineBytes) {
-      if (maxLineBytes < 1024) {
-        throw new InvalidValueException("max_line_bytes", maxLineBytes, "an integer of at least 1024");
-      }
-      this.maxLineBytes = maxLineBytes;
+      this.maxLineBytes = Check.maxLineBytes(maxLineBytes);
       return this;
     }
 
     /** How long an instance may take to exit after stdin closes before it is stopped. */
     public Builder stopGrace(Duration stopGrace) {
-      if (stopGrace == null || stopGrace.isNegative()) {
-        throw new InvalidValueException("stop_grace", stopGrace, "a number of seconds, 0 or more");
-      }
-      this.stopGrace = stopGrace;
+      this.stopGrace = Check.nonNegative("stop_grace", stopGrace);
       return this;
     }
 

@@ -1,6 +1,7 @@
 package dev.taskdaemon;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.taskdaemon.internal.Check;
 import dev.taskdaemon.internal.ConfigValidator;
 import dev.taskdaemon.internal.Engine;
 import dev.taskdaemon.internal.EngineConfig;
@@ -212,16 +213,13 @@ public final class TaskDaemon implements AutoCloseable {
 
     /** The default per-attempt timeout ({@code task_timeout}, default 30 s). */
     public Builder taskTimeout(Duration timeout) {
-      this.taskTimeout = positive("task_timeout", timeout);
+      this.taskTimeout = Check.positive("task_timeout", timeout);
       return this;
     }
 
     /** The default retries after the first attempt ({@code max_retries}, default 3). */
     public Builder maxRetries(int maxRetries) {
-      if (maxRetries < 0 || maxRetries > 1000) {
-        throw new InvalidValueException("max_retries", maxRetries, "an integer from 0 to 1000");
-      }
-      this.maxRetries = maxRetries;
+      this.maxRetries = Check.maxRetries(maxRetries);
       return this;
     }
 
@@ -233,10 +231,7 @@ public final class TaskDaemon implements AutoCloseable {
 
     /** The default queue capacity ({@code queue_capacity}, default 10,000). */
     public Builder queueCapacity(int capacity) {
-      if (capacity < 1) {
-        throw new InvalidValueException("queue_capacity", capacity, "a positive integer");
-      }
-      this.queueCapacity = capacity;
+      this.queueCapacity = Check.queueCapacity(capacity);
       return this;
     }
 
@@ -248,22 +243,19 @@ public final class TaskDaemon implements AutoCloseable {
 
     /** How long {@link #close()} waits for queued and in-flight tasks ({@code drain_timeout}, default 30 s). */
     public Builder drainTimeout(Duration drainTimeout) {
-      this.drainTimeout = nonNegative("drain_timeout", drainTimeout);
+      this.drainTimeout = Check.nonNegative("drain_timeout", drainTimeout);
       return this;
     }
 
     /** How long an instance may take to exit after its stdin closes ({@code stop_grace}, default 5 s). */
     public Builder stopGrace(Duration stopGrace) {
-      this.stopGrace = nonNegative("stop_grace", stopGrace);
+      this.stopGrace = Check.nonNegative("stop_grace", stopGrace);
       return this;
     }
 
     /** The default longest stdout line ({@code max_line_bytes}, default 64 MiB). */
     public Builder maxLineBytes(int maxLineBytes) {
-      if (maxLineBytes < 1024) {
-        throw new InvalidValueException("max_line_bytes", maxLineBytes, "an integer of at least 1024");
-      }
-      this.maxLineBytes = maxLineBytes;
+      this.maxLineBytes = Check.maxLineBytes(maxLineBytes);
       return this;
     }
 
@@ -279,17 +271,14 @@ public final class TaskDaemon implements AutoCloseable {
      * handler is unhealthy and its pending tasks fail with the reason.
      */
     public Builder unhealthyAfter(int count, Duration window) {
-      if (count < 1) {
-        throw new InvalidValueException("unhealthy_after", count, "a positive integer");
-      }
-      this.unhealthyAfter = count;
-      this.healthWindow = positive("health_window", window);
+      this.unhealthyAfter = Check.positive("unhealthy_after", count);
+      this.healthWindow = Check.positive("health_window", window);
       return this;
     }
 
     /** How long {@link #start()} waits for instances to start (default 2 min). */
     public Builder startTimeout(Duration startTimeout) {
-      this.startTimeout = positive("start_timeout", startTimeout);
+      this.startTimeout = Check.positive("start_timeout", startTimeout);
       return this;
     }
 
@@ -319,26 +308,12 @@ public final class TaskDaemon implements AutoCloseable {
         errors.add("no handlers are defined: add a [handlers.NAME] table to handlers.toml or call handler(...)");
       }
       if (!errors.isEmpty()) {
-        throw new ConfigException(errors);
+        throw new ConfigException(ConfigValidator.sortByPosition(errors));
       }
       EngineConfig config = new EngineConfig(name, taskTimeout, maxRetries, taskSelection, queueCapacity,
           retryBackoff, drainTimeout, stopGrace, maxLineBytes, restartBackoff, healthWindow, unhealthyAfter,
           startTimeout, List.copyOf(listeners), specs, all, mapper);
       return new TaskDaemon(Engine.start(config));
-    }
-
-    private static Duration positive(String key, Duration d) {
-      if (d == null || d.isNegative() || d.isZero()) {
-        throw new InvalidValueException(key, d, "a positive number of seconds");
-      }
-      return d;
-    }
-
-    private static Duration nonNegative(String key, Duration d) {
-      if (d == null || d.isNegative()) {
-        throw new InvalidValueException(key, d, "a number of seconds, 0 or more");
-      }
-      return d;
     }
   }
 }

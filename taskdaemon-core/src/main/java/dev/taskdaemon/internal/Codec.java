@@ -2,6 +2,7 @@ package dev.taskdaemon.internal;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -27,7 +28,14 @@ public final class Codec {
 
   // Handlers in the wild emit raw control characters (a NUL, a tab) inside strings; accept them
   // rather than dropping a real answer.
-  private static final ObjectMapper READER = JsonMapper.builder()
+  // Line length is bounded by max_line_bytes already; Jackson's own default cap on string length
+  // (20 million characters) would silently reject a legitimate large result.
+  private static final ObjectMapper READER = JsonMapper.builder(JsonFactory.builder()
+          .streamReadConstraints(StreamReadConstraints.builder()
+              .maxStringLength(Integer.MAX_VALUE)
+              .maxNumberLength(100_000)
+              .build())
+          .build())
       .enable(JsonReadFeature.ALLOW_UNESCAPED_CONTROL_CHARS)
       .build();
   private static final JsonFactory FACTORY = Json.mapper().getFactory();
@@ -54,7 +62,8 @@ public final class Codec {
 
   /**
    * Decodes one line (without its newline). Returns the response, or {@code null} when the line is
-   * not a response (plain text, other JSON, a JSON value that is not an object with a valid status).
+   * not a response (plain text, other JSON, a JSON value that is not an object with a valid status),
+   * or {@link #MALFORMED}.
    */
   public static Result decode(byte[] buf, int off, int len) {
     // Cheap pre-check: a response is an object, so it starts with '{' after blanks.
@@ -75,10 +84,38 @@ public final class Codec {
       try {
         node = READER.readTree(new String(buf, off, len, StandardCharsets.UTF_8));
       } catch (IOException again) {
-        return null;
+        return looksLikeBrokenResponse(buf, off, len) ? MALFORMED : null;
       }
     }
     return fromNode(node);
+  }
+
+  /**
+   * Returned by {@link #decode} for a line that is not valid JSON but looks like a response was meant
+   * (it starts with a brace and mentions {@code "status"}): skipped like any other non-response, but
+   * worth a warning, since the task will otherwise wait for its timeout. Compare by identity.
+   */
+  public static final Result MALFORMED = new Result.Error("malformed response line", false);
+
+  private static boolean looksLikeBrokenResponse(byte[] buf, int off, int len) {
+    int i = off;
+    while (i < off + len && buf[i] == ' ') {
+      i++;
+    }
+    if (i == off + len || buf[i] != '{') {
+      return false;
+    }
+    byte[] status = "\"status\"".getBytes(StandardCharsets.US_ASCII);
+    outer:
+    for (int p = i; p <= off + len - status.length; p++) {
+      for (int k = 0; k < status.length; k++) {
+        if (buf[p + k] != status[k]) {
+          continue outer;
+        }
+      }
+      return true;
+    }
+    return false;
   }
 
   /** Decodes a parsed line; {@code null} when it is not a response. */

@@ -31,6 +31,12 @@ public final class ConfigValidator {
     for (HandlerSpec spec : specs) {
       String prefix = "handlers." + spec.name();
       HandlerRuntime rt = runtimes.get(spec.runtime());
+      if (spec.image() == null && spec.command() == null && !spec.runtimeExplicit()) {
+        problems.add(where(spec, "") + prefix + ": nothing to run; add image = \"...\" (docker runtime)"
+            + " or command = [\"program\", \"arg\"] (process runtime)");
+        checkOptions(spec, null, runtimes, problems);
+        continue;
+      }
       if (rt == null) {
         if (!spec.runtimeExplicit()) {
           problems.add(where(spec, "image") + prefix + ".image: a handler with an image runs on the docker runtime,"
@@ -41,25 +47,10 @@ public final class ConfigValidator {
               + ": expected one of the available runtimes " + runtimes.keySet()
               + ("docker".equals(spec.runtime()) ? "; add the dev.taskdaemon:taskdaemon-docker dependency" : ""));
         }
+        checkOptions(spec, null, runtimes, problems);
         continue;
       }
-      Set<String> valid = new LinkedHashSet<>(ConfigKeys.HANDLER);
-      valid.addAll(rt.optionKeys());
-      for (String key : spec.options().keySet()) {
-        if (rt.optionKeys().contains(key)) {
-          continue;
-        }
-        String owner = null;
-        for (HandlerRuntime other : runtimes.values()) {
-          if (other.optionKeys().contains(key)) {
-            owner = other.name();
-            break;
-          }
-        }
-        problems.add(where(spec, key) + prefix + "." + key + ": " + (owner != null
-            ? "a key of the " + owner + " runtime, but this handler runs on the " + rt.name() + " runtime"
-            : ConfigKeys.unknownKey(key, valid)));
-      }
+      checkOptions(spec, rt, runtimes, problems);
       List<ConfigProblem> own;
       try {
         own = rt.validate(spec);
@@ -72,6 +63,55 @@ public final class ConfigValidator {
       }
     }
     return problems;
+  }
+
+  /** Runtime-specific keys: known to the handler's runtime, or else reported with the nearest key. */
+  private static void checkOptions(HandlerSpec spec, HandlerRuntime rt, Map<String, HandlerRuntime> runtimes,
+      List<String> problems) {
+    String prefix = "handlers." + spec.name();
+    Set<String> valid = new LinkedHashSet<>(ConfigKeys.HANDLER);
+    if (rt != null) {
+      valid.addAll(rt.optionKeys());
+    }
+    for (String key : spec.options().keySet()) {
+      if (rt != null && rt.optionKeys().contains(key)) {
+        continue;
+      }
+      String owner = null;
+      for (HandlerRuntime other : runtimes.values()) {
+        if (other.optionKeys().contains(key)) {
+          owner = other.name();
+          break;
+        }
+      }
+      String msg;
+      if (owner != null && rt != null) {
+        msg = "a key of the " + owner + " runtime, but this handler runs on the " + rt.name() + " runtime";
+      } else if (owner != null) {
+        continue; // the runtime itself is missing; that is reported already
+      } else {
+        msg = ConfigKeys.unknownKey(key, valid);
+      }
+      problems.add(where(spec, key) + prefix + "." + key + ": " + msg);
+    }
+  }
+
+  /** Orders problems by file position where they have one, keeping the others in their order. */
+  public static List<String> sortByPosition(List<String> problems) {
+    List<String> sorted = new ArrayList<>(problems);
+    sorted.sort(java.util.Comparator.comparing(ConfigValidator::positionKey));
+    return sorted;
+  }
+
+  private static final java.util.regex.Pattern POSITION = java.util.regex.Pattern.compile("^(.*?):(\\d+):(\\d+): ");
+
+  private static String positionKey(String problem) {
+    java.util.regex.Matcher m = POSITION.matcher(problem);
+    if (!m.find()) {
+      return "\uffff";
+    }
+    return String.format(java.util.Locale.ROOT, "%s\u0000%09d\u0000%09d", m.group(1),
+        Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)));
   }
 
   private static String where(HandlerSpec spec, String key) {

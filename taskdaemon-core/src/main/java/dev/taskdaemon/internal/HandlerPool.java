@@ -359,6 +359,9 @@ final class HandlerPool {
     boolean stray;
     lock.lock();
     try {
+      if (stopped) {
+        return; // the pool is gone; whatever was in flight has been failed already
+      }
       a = inst.current;
       stray = a == null;
       if (a != null) {

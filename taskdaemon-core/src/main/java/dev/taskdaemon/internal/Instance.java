@@ -97,8 +97,11 @@ final class Instance {
         byte[] buf = reader.buffer();
         int off = reader.lineStart();
         Result result = Codec.decode(buf, off, len);
-        if (result == null) {
-          if (pool.log.isDebugEnabled()) {
+        if (result == null || result == Codec.MALFORMED) {
+          if (result == Codec.MALFORMED) {
+            pool.log.warn("handler '{}' instance {}: skipped a stdout line that looks like a response but is not"
+                + " valid protocol JSON: {}", pool.name, name, preview(buf, off, len));
+          } else if (pool.log.isDebugEnabled()) {
             pool.log.debug("handler '{}' instance {}: skipped a stdout line that is not a response: {}",
                 pool.name, name, preview(buf, off, len));
           }
@@ -123,7 +126,11 @@ final class Instance {
 
   private static boolean containsResponse(LineReader reader) {
     boolean[] found = {false};
-    reader.peekLines((b, o, l) -> found[0] = Codec.decode(b, o, l) != null);
+    reader.peekLines((b, o, l) -> {
+      Result r = Codec.decode(b, o, l);
+      found[0] = r != null && r != Codec.MALFORMED;
+      return found[0];
+    });
     return found[0];
   }
 

@@ -192,7 +192,7 @@ public final class TomlLoader {
                 : string(v, "a size such as \"512m\" or \"2g\" (a number with an optional b, k, m or g suffix)"));
             break;
           case "env":
-            h.env(env(v));
+            readEnv(v, dotted, where, h);
             break;
           case "runtime":
             h.runtime(string(v, "a runtime name such as \"process\" or \"docker\""));
@@ -372,21 +372,25 @@ public final class TomlLoader {
     return out;
   }
 
-  private static Map<String, String> env(Object v) {
-    String expected = "a table of names to strings, such as { LOG_LEVEL = \"debug\" }";
+  private void readEnv(Object v, String dotted, String where, HandlerSpec.Builder h) {
     if (!(v instanceof TomlTable t)) {
-      throw new InvalidValueException("", v, expected);
+      throw new InvalidValueException("", v, "a table of names to strings, such as { LOG_LEVEL = \"debug\" }");
     }
-    Map<String, String> env = new LinkedHashMap<>();
     for (String k : t.keySet()) {
       Object x = t.get(List.of(k));
-      if (x instanceof String || x instanceof Long || x instanceof Double || x instanceof Boolean) {
-        env.put(k, String.valueOf(x));
-      } else {
-        throw new InvalidValueException("", v, expected);
-      }
+      String entry = dotted + "." + (k.matches("[A-Za-z0-9_]+") ? k : "\"" + k + "\"");
+      apply(where, entry, x, () -> {
+        if (!(x instanceof String || x instanceof Long || x instanceof Double || x instanceof Boolean)) {
+          throw new InvalidValueException("", x, "a string");
+        }
+        try {
+          h.env(k, String.valueOf(x));
+        } catch (InvalidValueException e) {
+          throw new UnknownKey("not a valid environment variable name; use letters, digits and '_',"
+              + " not starting with a digit");
+        }
+      });
     }
-    return env;
   }
 
   /** TOML values as plain Java: tables to maps, arrays to lists. */

@@ -142,10 +142,12 @@ public final class TestHandler {
         out("\"}}\n", true);
         break;
       }
-      case "noflush": // the answer stays in a buffer that is never flushed
-        System.out.print(echo);
+      case "noflush": { // the answer stays in a buffer that is never flushed
+        OutputStream buffered = new java.io.BufferedOutputStream(OUT, 1 << 16);
+        buffered.write(echo.getBytes(StandardCharsets.UTF_8));
         Thread.sleep(Long.MAX_VALUE);
         break;
+      }
       case "twice":
         out(echo + echo, true);
         break;
@@ -162,6 +164,13 @@ public final class TestHandler {
         OUT.write(new byte[] {(byte) 0xC3, (byte) 0x28, 0x00, (byte) 0xFF});
         OUT.write(tail);
         OUT.flush();
+        break;
+      }
+      case "env": { // reports an environment variable and the working directory
+        String value = System.getenv(str(data, "name", "HOME"));
+        out("{\"status\":\"success\",\"result\":{\"value\":" + (value == null ? "null" : "\"" + value + "\"")
+            + ",\"cwd\":\"" + System.getProperty("user.dir") + "\",\"instance\":\""
+            + System.getenv("TASKDAEMON_INSTANCE") + "\"}}\n", true);
         break;
       }
       case "raw": // writes the given line verbatim (in "line"), for codec tests

@@ -1,0 +1,50 @@
+package dev.taskdaemon.faults;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.taskdaemon.Recorder;
+import dev.taskdaemon.Result;
+import dev.taskdaemon.TaskDaemon;
+import dev.taskdaemon.TestHandlers;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+
+/** F8: a command that exits as soon as it starts. */
+class F08ExitsAtOnceTest {
+  @Test
+  void crashLoop_backsOff_reportsUnhealthy_andFailsTasksWithTheLastStderrLines() throws Exception {
+    Recorder rec = new Recorder();
+    try (TaskDaemon daemon = TaskDaemon.builder()
+        .handler(TestHandlers.handler("broken", "--exit-at-start", "2").instances(2).build())
+        .listener(rec)
+        .start()) {
+      List<CompletableFuture<Result>> tasks = new ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        tasks.add(daemon.submit("broken", Map.of("i", i)));
+      }
+      for (CompletableFuture<Result> f : tasks) {
+        Result r = Faults.get(f);
+        assertThat(r.isError()).isTrue();
+        assertThat(r.asError().error())
+            .contains("fatal: cannot start: configuration missing (exit at start)")
+            .containsAnyOf("is unhealthy: instances exit as soon as they start", "exited with code 2");
+      }
+      Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> !daemon.stats("broken").healthy());
+      // Once unhealthy, a new task fails at once with the reason instead of waiting.
+      Result later = Faults.get(daemon.submit("broken", Map.of("late", true)));
+      assertThat(later.asError().error()).startsWith("handler 'broken' is unhealthy: instances exit as soon as they"
+          + " start (").contains("exited with code 2").contains("| fatal: cannot start: configuration missing");
+      assertThat(later.asError().retryable()).isFalse();
+      // Restart back-off keeps the CPU quiet: over the next two seconds only a few restarts happen.
+      int before = rec.started.size();
+      Awaitility.await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3))
+          .until(() -> true);
+      assertThat(rec.started.size() - before).isLessThanOrEqualTo(6);
+    }
+  }
+}

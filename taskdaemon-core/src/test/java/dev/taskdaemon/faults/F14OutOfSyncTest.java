@@ -1,0 +1,48 @@
+package dev.taskdaemon.faults;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.taskdaemon.Recorder;
+import dev.taskdaemon.Result;
+import dev.taskdaemon.TaskDaemon;
+import dev.taskdaemon.TestHandlers;
+import java.time.Duration;
+import java.util.Map;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+
+/** F14: a handler answers twice, or answers while idle. */
+class F14OutOfSyncTest {
+  @Test
+  void answeringTwice_firstAnswerCounts_secondNeverReachesTheNextTask_instanceReplaced() throws Exception {
+    Recorder rec = new Recorder();
+    try (TaskDaemon daemon = TaskDaemon.builder()
+        .handler(TestHandlers.handler("chatty").instances(1).build())
+        .listener(rec)
+        .start()) {
+      Result first = Faults.get(daemon.submit("chatty", Map.of("op", "twice", "n", 1)));
+      assertThat(first.json().get("data").get("n").asInt()).isEqualTo(1);
+      Result second = Faults.get(daemon.submit("chatty", Map.of("n", 2)));
+      assertThat(second.json().get("data").get("n").asInt()).isEqualTo(2);
+      assertThat(rec.exited).contains("chatty-0: answered twice for one task (out of sync)");
+      assertThat(second.json().get("pid").asLong()).isNotEqualTo(first.json().get("pid").asLong());
+    }
+  }
+
+  @Test
+  void answeringWhileIdle_replacesTheInstance() throws Exception {
+    Recorder rec = new Recorder();
+    try (TaskDaemon daemon = TaskDaemon.builder()
+        .handler(TestHandlers.handler("late").instances(1).build())
+        .listener(rec)
+        .start()) {
+      Result first = Faults.get(daemon.submit("late", Map.of("op", "late-second", "ms", 200, "n", 1)));
+      assertThat(first.json().get("data").get("n").asInt()).isEqualTo(1);
+      Awaitility.await().atMost(Duration.ofSeconds(10))
+          .until(() -> rec.exited.contains("late-0: answered while idle (out of sync)"));
+      Result second = Faults.get(daemon.submit("late", Map.of("n", 2)));
+      assertThat(second.json().get("data").get("n").asInt()).isEqualTo(2);
+      assertThat(second.json().get("pid").asLong()).isNotEqualTo(first.json().get("pid").asLong());
+    }
+  }
+}
