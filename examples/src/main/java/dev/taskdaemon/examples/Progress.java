@@ -6,6 +6,7 @@ import dev.taskdaemon.TaskListener;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -76,12 +77,32 @@ final class Progress implements TaskListener {
     draw(done, false);
   }
 
+  /**
+   * Waits until {@code taskCompleted} has been seen for the whole batch, or {@code limit} passes.
+   *
+   * @return whether the whole batch was seen
+   */
+  boolean awaitCompleted(Duration limit) throws InterruptedException {
+    long deadline = System.nanoTime() + limit.toNanos();
+    synchronized (this) {
+      while (completed.get() < total) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        TimeUnit.NANOSECONDS.timedWait(this, left);
+      }
+    }
+    return true;
+  }
+
   /** Draws the final state; call once every task has completed. */
   void finish() {
     draw(completed.get(), true);
   }
 
   private synchronized void draw(long done, boolean last) {
+    notifyAll(); // for awaitCompleted
     if (finished) {
       return;
     }

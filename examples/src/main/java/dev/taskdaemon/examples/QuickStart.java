@@ -10,6 +10,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -74,8 +75,8 @@ public final class QuickStart {
     List<CompletableFuture<Result>> primeFutures = new ArrayList<>();
     long submitted;
     long done;
-    Map<String, HandlerStats> stats;
-    try (TaskDaemon daemon = builder.start()) {
+    TaskDaemon daemon = builder.start();
+    try {
       System.out.printf(Locale.ROOT, "  started in %.1f s%n%n", seconds(System.nanoTime() - t0));
       long width = PRIME_LIMIT / PRIME_TASKS;
       System.out.printf(Locale.ROOT, "Submitting %d tasks: %d wordcount (one per line of %d files in %s),"
@@ -101,10 +102,15 @@ public final class QuickStart {
           .exceptionally(e -> null) // failures are reported per task below
           .get(5, TimeUnit.MINUTES);
       done = System.nanoTime();
+      // A future completes just before its taskCompleted event; let the last events arrive.
+      progress.awaitCompleted(Duration.ofSeconds(30));
       progress.finish();
-      stats = daemon.stats();
+    } finally {
+      daemon.close();
     }
     long closed = System.nanoTime();
+    // Read after close(): every counter is final once the daemon has stopped.
+    Map<String, HandlerStats> stats = daemon.stats();
 
     List<String> failures = new ArrayList<>();
     printWordCounts(lines, wordFutures, failures);
