@@ -155,7 +155,8 @@ build() {  # $1 = image, $2 = Dockerfile, then --build-arg values
   local args=() a
   for a in "$@"; do args+=(--build-arg "$a"); done
   local out
-  if ! out=$(docker build -f "$handlers/$file" "${args[@]}" -t "$image" "$handlers" 2>&1); then
+  # --force-rm: a failed step leaves no stopped container behind.
+  if ! out=$(docker build --force-rm -f "$handlers/$file" "${args[@]}" -t "$image" "$handlers" 2>&1); then
     printf '%s\n' "$out" >&2
     log "building $image from handlers/$file failed"
     exit 1

@@ -1,6 +1,7 @@
 package dev.taskdaemon.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.taskdaemon.internal.ConfigValidator;
 import java.io.IOException;
@@ -10,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -47,8 +49,19 @@ class DockerExampleTest {
     assertThat(run.stdout).contains("wordcount  2 x docker: image taskdaemon-examples/wordcount:latest",
         "primes     2 x docker: image taskdaemon-examples/primes:latest");
     assertThat(run.stderr).contains("[wordcount-0] wordcount (Python) ready", "[primes-0] primes (Java) ready");
+    // close() stopped every container; --rm removes them a moment later.
+    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
+        .until(() -> containersOf("quickstart-docker").isEmpty());
     System.out.printf(Locale.ROOT, "quick start on docker: %.2f s from first submit to last result, %.2f s in all;"
         + " images built in %d ms%n", out.submitToLastResult, out.total, build.elapsed.toMillis());
+  }
+
+  /** Names of the containers, running or not, that the docker runtime labelled as the daemon's. */
+  private static List<String> containersOf(String daemon) throws Exception {
+    Repo.Run ps = Repo.run(List.of("docker", "ps", "-a", "--filter", "label=dev.taskdaemon.daemon=" + daemon,
+        "--format", "{{.Names}}"), Repo.root(), Duration.ofSeconds(30), "docker-ps");
+    assertThat(ps.exitCode).as("%s", ps).isZero();
+    return ps.stdout.lines().filter(l -> !l.isBlank()).collect(Collectors.toList());
   }
 
   /** Skips (or, with TASKDAEMON_REQUIRE_DOCKER=1, fails) unless an engine answers and the runtime is there. */
