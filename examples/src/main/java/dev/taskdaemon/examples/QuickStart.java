@@ -67,9 +67,6 @@ public final class QuickStart {
     TaskDaemon.Builder builder = TaskDaemon.builder().fromToml(toml).listener(progress);
     System.out.println("TaskDaemon quick start");
     System.out.println("  handlers from " + toml);
-    for (HandlerSpec h : builder.handlers().values()) {
-      System.out.printf(Locale.ROOT, "    %-10s %d x %s%n", h.name(), h.instances(), describe(h));
-    }
 
     List<CompletableFuture<Result>> wordFutures = new ArrayList<>();
     List<CompletableFuture<Result>> primeFutures = new ArrayList<>();
@@ -77,6 +74,11 @@ public final class QuickStart {
     long done;
     TaskDaemon daemon = builder.start();
     try {
+      Map<String, HandlerSpec> specs = builder.handlers();
+      for (String name : daemon.handlers()) {
+        HandlerSpec h = specs.get(name);
+        System.out.printf(Locale.ROOT, "    %-10s %d x %s%n", name, h.instances(), describe(h));
+      }
       System.out.printf(Locale.ROOT, "  started in %.1f s%n%n", seconds(System.nanoTime() - t0));
       long width = PRIME_LIMIT / PRIME_TASKS;
       System.out.printf(Locale.ROOT, "Submitting %d tasks: %d wordcount (one per line of %d files in %s),"
