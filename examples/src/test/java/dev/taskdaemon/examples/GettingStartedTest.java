@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,10 +32,28 @@ class GettingStartedTest {
         .containsPattern("primes     2 x process: java .*handlers/Primes.java");
     // The handlers' stderr reaches the log (slf4j-simple writes it to stderr here).
     assertThat(run.stderr).contains("[wordcount-0] wordcount (Java) ready", "[primes-1] primes (Java) ready");
+    assertThat(shape(run.stdout)).as("the output the README shows, but for times, paths and ids")
+        .isEqualTo(shape(Readme.load().codeBlock("example-output").text));
     // A generous bound: the figure itself is for the README, not a test.
     assertThat(run.elapsed).isLessThan(Duration.ofMinutes(2));
     System.out.printf(Locale.ROOT, "quick start: %.2f s from first submit to last result, %.2f s in all,"
         + " %d ms for the child JVM%n", out.submitToLastResult, out.total, run.elapsed.toMillis());
+  }
+
+  /**
+   * The output with what differs from run to run taken out: handler log lines (they interleave at
+   * random), times, the checkout's path, and the figures of each progress step (threads race to
+   * draw it; {@link QuickStartOutput} checks the last one exactly).
+   */
+  private static List<String> shape(String output) {
+    String root = Repo.root().toString();
+    return output.lines()
+        .filter(l -> !l.startsWith("INFO "))
+        .map(l -> l.replace(root, "/home/you/taskdaemon")
+            .replaceAll("started in [\\d.]+ s", "started in ? s")
+            .replaceAll("wall time .*", "wall time ?")
+            .replaceAll("progress: .*", "progress: ?"))
+        .collect(Collectors.toList());
   }
 
   @Test
