@@ -40,6 +40,13 @@ docker version --format '{{.Server.Version}}' >/dev/null 2>&1 || {
 docker buildx version >/dev/null 2>&1 || export DOCKER_BUILDKIT=0
 
 have_image() { docker image inspect "$1" >/dev/null 2>&1; }
+image_id() { docker image inspect -f '{{.Id}}' "$1" 2>/dev/null || true; }
+
+# After a tag has moved to a new image, removes the image it left (by id, so only one this script
+# made); one still used by another tag or a container stays.
+drop_replaced() {  # $1 = image id before, $2 = tag
+  if [ -n "$1" ] && [ "$1" != "$(image_id "$2")" ]; then docker rmi "$1" >/dev/null 2>&1 || true; fi
+}
 
 # The base to use for a registry image: the image itself, or the local equivalent made by $2.
 pick_base() {  # $1 = registry image, $2 = local image name, $3 = function that makes it
@@ -48,7 +55,12 @@ pick_base() {  # $1 = registry image, $2 = local image name, $3 = function that 
     if [ "$bases" = registry ]; then log "cannot pull $1 and --bases=registry was given"; exit 1; fi
     log "$1 cannot be pulled; using a local base instead"
   fi
-  if [ "$rebuild" = 1 ] || ! have_image "$2"; then "$3" "$2"; fi
+  if [ "$rebuild" = 1 ] || ! have_image "$2"; then
+    local before
+    before=$(image_id "$2")
+    "$3" "$2"
+    drop_replaced "$before" "$2"
+  fi
   echo "$2"
 }
 
@@ -150,22 +162,25 @@ python_image=$(pick_base python:3.12-slim taskdaemon-examples/base-python:local 
 jdk_image=$(pick_base eclipse-temurin:17-jdk taskdaemon-examples/base-jdk:local make_jdk_base)
 jre_image=$(pick_base eclipse-temurin:17-jre taskdaemon-examples/base-jre:local make_jre_base)
 
-build() {  # $1 = image, $2 = Dockerfile, then --build-arg values
+build() {  # $1 = image, $2 = Dockerfile, then more `docker build` options
   local image=$1 file=$2; shift 2
-  local args=() a
-  for a in "$@"; do args+=(--build-arg "$a"); done
-  local out
+  local out before
+  before=$(image_id "$image")
   # --force-rm: a failed step leaves no stopped container behind.
-  if ! out=$(docker build --force-rm -f "$handlers/$file" "${args[@]}" -t "$image" "$handlers" 2>&1); then
+  if ! out=$(docker build --force-rm -f "$handlers/$file" "$@" -t "$image" "$handlers" 2>&1); then
     printf '%s\n' "$out" >&2
     log "building $image from handlers/$file failed"
     exit 1
   fi
+  drop_replaced "$before" "$image"
   log "built $image from handlers/$file"
 }
 
-build taskdaemon-examples/wordcount:latest wordcount.Dockerfile "PYTHON_IMAGE=$python_image"
-build taskdaemon-examples/primes:latest primes.Dockerfile "JDK_IMAGE=$jdk_image" "JRE_IMAGE=$jre_image"
+build taskdaemon-examples/wordcount:latest wordcount.Dockerfile --build-arg "PYTHON_IMAGE=$python_image"
+java_args=(--build-arg "JDK_IMAGE=$jdk_image" --build-arg "JRE_IMAGE=$jre_image")
+# The compile stage gets a tag of its own, so that an image it replaces can be dropped like the others.
+build taskdaemon-examples/primes:build primes.Dockerfile "${java_args[@]}" --target build
+build taskdaemon-examples/primes:latest primes.Dockerfile "${java_args[@]}"
 
 # A smoke test of each image as a handler: one request in, one response out.
 smoke() {  # $1 = image, $2 = task_data, $3 = expected text in the response
