@@ -22,11 +22,13 @@ class ProtocolRoundTripTest {
         .handler(TestHandlers.handler("echo").instances(4).build())
         .start()) {
       int n = 10_000;
+      long t0 = System.nanoTime();
       List<CompletableFuture<Result>> futures = new ArrayList<>(n);
       for (int i = 0; i < n; i++) {
         futures.add(daemon.submit("echo", Map.of("i", i)));
       }
       CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
+      double wall = (System.nanoTime() - t0) / 1e9;
       Set<String> ids = new HashSet<>();
       Map<Long, Integer> perPid = new HashMap<>();
       for (int i = 0; i < n; i++) {
@@ -42,7 +44,7 @@ class ProtocolRoundTripTest {
       assertThat(s.succeeded()).isEqualTo(n);
       assertThat(s.failed()).isZero();
       assertThat(s.instancesAlive()).isEqualTo(4);
-      System.out.printf("10000 tasks over 4 instances: %s%n", s);
+      System.out.printf("10000 tasks over 4 instances in %.2f s, tasks per instance %s: %s%n", wall, perPid.values(), s);
     }
   }
 
