@@ -1,0 +1,77 @@
+package dev.taskdaemon.benchmarks.internal;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * How big one benchmark run is. {@link #full()} is the manual run the README gives; {@link #smoke()}
+ * runs every measurement with tiny sizes so CI proves the benchmark still works.
+ *
+ * @param mode "full" or "smoke"
+ * @param warmup load before each measured window (JIT, process start)
+ * @param measure the measured window of each load cell
+ * @param instanceCounts pool sizes of the throughput/latency matrix
+ * @param submitterCounts closed-loop submitters of the matrix
+ * @param payloadBytes task_data sizes of the payload rows
+ * @param payloadMinOps the fewest round trips measured per payload size (large ones are slow)
+ * @param warmCounts pool sizes whose start-up time is measured
+ * @param memoryCounts pool sizes whose memory per instance is measured
+ * @param memoryHeapMb the child JVM's -Xmx for the memory rows
+ * @param dockerInstances warm containers of the docker rows
+ * @param dockerSubmitters closed-loop submitters of the docker rows
+ * @param perTaskContainers the fewest {@code docker run --rm} tasks measured
+ * @param jmhForks JMH forks (0 runs in this JVM)
+ * @param jmhWarmupIterations JMH warm-up iterations
+ * @param jmhIterations JMH measured iterations
+ * @param jmhIterationTime JMH time per iteration
+ */
+public record Settings(
+    String mode,
+    Duration warmup,
+    Duration measure,
+    List<Integer> instanceCounts,
+    List<Integer> submitterCounts,
+    List<Integer> payloadBytes,
+    int payloadMinOps,
+    List<Integer> warmCounts,
+    List<Integer> memoryCounts,
+    int memoryHeapMb,
+    int dockerInstances,
+    int dockerSubmitters,
+    int perTaskContainers,
+    int jmhForks,
+    int jmhWarmupIterations,
+    int jmhIterations,
+    Duration jmhIterationTime) {
+
+  /** Sizes of the throughput/latency target rows, which every mode measures. */
+  public static final int TARGET_INSTANCES = 4;
+
+  /** The manual run: the sizes the issue asks for. */
+  public static Settings full() {
+    return new Settings("full", Duration.ofMillis(1000), Duration.ofMillis(3000),
+        List.of(1, 4, 16), List.of(1, 4, 16, 64),
+        List.of(100, 10 * 1024, 1024 * 1024, 10 * 1024 * 1024), 20,
+        List.of(10, 100), List.of(100, 1000), 256,
+        4, 4, 40,
+        1, 3, 5, Duration.ofSeconds(1));
+  }
+
+  /**
+   * The CI run: every row, tiny windows. Payload sizes stay real (the 10 MB path is worth proving)
+   * but only a couple of round trips each; the memory rows use small pools.
+   */
+  public static Settings smoke() {
+    return new Settings("smoke", Duration.ofMillis(100), Duration.ofMillis(150),
+        List.of(1, 4, 16), List.of(1, 4, 16, 64),
+        List.of(100, 10 * 1024, 1024 * 1024, 10 * 1024 * 1024), 2,
+        List.of(10, 100), List.of(10, 50), 256,
+        4, 4, 4,
+        0, 0, 1, Duration.ofMillis(100));
+  }
+
+  /** True for the CI run. */
+  public boolean smokeMode() {
+    return "smoke".equals(mode);
+  }
+}
