@@ -43,15 +43,36 @@ public sealed interface Result permits Result.Success, Result.Error {
    *
    * @param error a message for people; never null
    * @param retryable whether the handler (or the engine, for timeouts and crashes) judged a retry useful
+   * @param kind where the failure came from
    */
-  record Error(String error, boolean retryable) implements Result {
+  record Error(String error, boolean retryable, Kind kind) implements Result {
     public Error {
       Objects.requireNonNull(error, "error");
+      Objects.requireNonNull(kind, "kind");
+    }
+
+    /** An error reported by the handler itself ({@link Kind#HANDLER}). */
+    public Error(String error, boolean retryable) {
+      this(error, retryable, Kind.HANDLER);
     }
 
     @Override
     public boolean isSuccess() {
       return false;
+    }
+
+    /** Where a failure came from, so callers need not parse messages. */
+    public enum Kind {
+      /** The handler answered {@code "status": "error"}. */
+      HANDLER,
+      /** The attempt ran past its timeout; the instance was killed. */
+      TIMEOUT,
+      /** The instance died (exited, was killed, closed stdout) during the attempt. */
+      CRASH,
+      /** The handler broke the protocol, e.g. a line longer than {@code max_line_bytes}. */
+      PROTOCOL,
+      /** The handler is unhealthy: its instances exit as soon as they start. */
+      UNAVAILABLE
     }
   }
 
@@ -60,9 +81,14 @@ public sealed interface Result permits Result.Success, Result.Error {
     return new Success(result);
   }
 
-  /** Creates an error result. */
+  /** Creates an error result as a handler reports it ({@link Error.Kind#HANDLER}). */
   static Error error(String message, boolean retryable) {
     return new Error(message, retryable);
+  }
+
+  /** Creates an error result of the given kind. */
+  static Error error(String message, boolean retryable, Error.Kind kind) {
+    return new Error(message, retryable, kind);
   }
 
   /** True for {@link Success}. */

@@ -136,6 +136,7 @@ public final class TaskDaemon implements AutoCloseable {
     private int unhealthyAfter = 3;
     private Duration startTimeout = Duration.ofMinutes(2);
     private ObjectMapper mapper = Json.mapper();
+    private Scheduler scheduler;
     private final List<TaskListener> listeners = new ArrayList<>();
     private final Map<String, HandlerSpec> handlers = new LinkedHashMap<>();
     private final Map<String, HandlerRuntime> runtimes = new LinkedHashMap<>();
@@ -288,6 +289,15 @@ public final class TaskDaemon implements AutoCloseable {
       return this;
     }
 
+    /**
+     * The source of time for timeouts, back-off and health checks (default: one daemon thread and the
+     * system clock). A scheduler given here is not shut down by the daemon.
+     */
+    public Builder scheduler(Scheduler scheduler) {
+      this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+      return this;
+    }
+
     /** The daemon-wide defaults as they stand (for the TOML loader). */
     public Backoff retryBackoff() {
       return retryBackoff;
@@ -312,7 +322,7 @@ public final class TaskDaemon implements AutoCloseable {
       }
       EngineConfig config = new EngineConfig(name, taskTimeout, maxRetries, taskSelection, queueCapacity,
           retryBackoff, drainTimeout, stopGrace, maxLineBytes, restartBackoff, healthWindow, unhealthyAfter,
-          startTimeout, List.copyOf(listeners), specs, all, mapper);
+          startTimeout, List.copyOf(listeners), specs, all, mapper, scheduler);
       return new TaskDaemon(Engine.start(config));
     }
   }

@@ -1,7 +1,7 @@
 package dev.taskdaemon.internal;
 
 import dev.taskdaemon.Task;
-import java.util.concurrent.ScheduledFuture;
+import dev.taskdaemon.Scheduler;
 
 /** One attempt of a task on one instance. Ended exactly once, under the pool lock. */
 final class Attempt {
@@ -11,7 +11,7 @@ final class Attempt {
   final long startNanos;
   /** stdout bytes the instance had produced when the attempt started; tells "never flushed" apart. */
   final long stdoutBytesAtStart;
-  ScheduledFuture<?> timeout;
+  Scheduler.Cancellable timeout;
   boolean ended;
 
   Attempt(PendingTask pending, Task task, Instance instance, long startNanos, long stdoutBytesAtStart) {

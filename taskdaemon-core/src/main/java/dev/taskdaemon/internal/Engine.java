@@ -7,6 +7,7 @@ import dev.taskdaemon.HandlerSpec;
 import dev.taskdaemon.HandlerStartException;
 import dev.taskdaemon.HandlerStats;
 import dev.taskdaemon.Result;
+import dev.taskdaemon.Scheduler;
 import dev.taskdaemon.TaskDataException;
 import dev.taskdaemon.UnknownTaskTypeException;
 import dev.taskdaemon.spi.HandlerRuntime;
@@ -22,8 +23,6 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -43,7 +42,8 @@ public final class Engine {
   final String session;
   final EngineConfig config;
   final Events events;
-  final ScheduledThreadPoolExecutor scheduler;
+  final Scheduler scheduler;
+  private final SystemScheduler ownScheduler;
   final ExecutorService io;
   private final Map<String, HandlerPool> pools = new LinkedHashMap<>();
   private final Map<HandlerRuntime, List<HandlerSpec>> runtimesInUse = new IdentityHashMap<>();
@@ -60,9 +60,8 @@ public final class Engine {
     this.name = config.name();
     this.session = UUID.randomUUID().toString().replace("-", "").substring(0, 12);
     this.events = new Events(config.listeners());
-    this.scheduler = new ScheduledThreadPoolExecutor(1, threads("td-" + name + "-scheduler"));
-    this.scheduler.setRemoveOnCancelPolicy(true);
-    this.scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    this.ownScheduler = config.scheduler() == null ? new SystemScheduler("td-" + name + "-scheduler-1") : null;
+    this.scheduler = config.scheduler() != null ? config.scheduler() : ownScheduler;
     this.io = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
         threads("td-" + name + "-io"));
     this.context = new RuntimeContext(name, session, config.stopGrace());
@@ -250,7 +249,9 @@ public final class Engine {
         LOG.warn("daemon '{}': runtime '{}' failed to close", name, rt.name(), e);
       }
     }
-    scheduler.shutdownNow();
+    if (ownScheduler != null) {
+      ownScheduler.shutdown();
+    }
     io.shutdown();
     try {
       io.awaitTermination(5, TimeUnit.SECONDS);
@@ -331,13 +332,17 @@ public final class Engine {
 
   // ---------------------------------------------------------------- helpers
 
-  /** Schedules on the daemon's timer; after shutdown, quietly does nothing. */
-  ScheduledFuture<?> schedule(Runnable r, Duration delay) {
+  /** Schedules on the daemon's scheduler; after shutdown, quietly does nothing. */
+  Scheduler.Cancellable schedule(Runnable r, Duration delay) {
     try {
-      return scheduler.schedule(r, delay.toNanos(), TimeUnit.NANOSECONDS);
+      return scheduler.schedule(r, delay);
     } catch (RejectedExecutionException e) {
       return null;
     }
+  }
+
+  long nanoTime() {
+    return scheduler.nanoTime();
   }
 
   /** Runs on the I/O pool; after shutdown, runs on the caller's thread so kills still happen. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.taskdaemon.Backoff;
 import dev.taskdaemon.HandlerSpec;
 import dev.taskdaemon.QueueOrder;
+import dev.taskdaemon.Scheduler;
 import dev.taskdaemon.TaskListener;
 import dev.taskdaemon.spi.HandlerRuntime;
 import java.time.Duration;
@@ -28,7 +29,8 @@ public record EngineConfig(
     List<TaskListener> listeners,
     List<HandlerSpec> handlers,
     Map<String, HandlerRuntime> runtimes,
-    ObjectMapper mapper) {
+    ObjectMapper mapper,
+    Scheduler scheduler) {
 
   PoolSettings settingsFor(HandlerSpec h) {
     return new PoolSettings(

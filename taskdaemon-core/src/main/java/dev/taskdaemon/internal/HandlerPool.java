@@ -147,13 +147,15 @@ final class HandlerPool {
     }
     InstanceInfo info = new InstanceInfo(engine.name, engine.session, name, slot, generation);
     HandlerProcess process = runtime.launch(spec, info);
-    Instance inst = new Instance(this, info, process, settings.maxLineBytes(), handlerLog);
-    inst.startThreads(engine.name);
+    Instance inst = new Instance(this, info, process, settings.maxLineBytes(), handlerLog, engine.nanoTime());
     boolean keep;
     lock.lock();
     try {
       keep = !stopped;
       if (keep) {
+        // Threads start under the lock so that stop() either sees this instance in its slot and
+        // stops it, or this launch sees stopped and never starts them.
+        inst.startThreads(engine.name);
         slots[slot] = inst;
         alive++;
         if (generation > 1) {
@@ -165,6 +167,7 @@ final class HandlerPool {
       lock.unlock();
     }
     if (!keep) {
+      // Started while the daemon stopped: nobody will read its streams; just make sure it is gone.
       process.kill(KILL_BOUND);
       return;
     }
@@ -236,7 +239,7 @@ final class HandlerPool {
         return;
       }
       if (unhealthyReason != null) {
-        unhealthy = new Result.Error(unhealthyReason, false);
+        unhealthy = new Result.Error(unhealthyReason, false, Result.Error.Kind.UNAVAILABLE);
       } else if (queue.size() >= settings.queueCapacity()) {
         t.future.completeExceptionally(new QueueFullException(name, "handler '" + name + "' queue full ("
             + stateLocked() + "); raise queue_capacity or instances, or submit more slowly"));
@@ -289,7 +292,7 @@ final class HandlerPool {
         PendingTask t = queue.poll();
         previousSlot = slot;
         Task task = t.task(t.attempt);
-        attempt = new Attempt(t, task, inst, System.nanoTime(), inst.stdoutBytes());
+        attempt = new Attempt(t, task, inst, engine.nanoTime(), inst.stdoutBytes());
         inst.state = Instance.State.BUSY;
         inst.current = attempt;
         inFlight.add(attempt);
@@ -392,7 +395,7 @@ final class HandlerPool {
           + " instance is replaced", name, inst.name, a.task.taskId());
       afterRetire(inst, Duration.ZERO);
     }
-    afterAttempt(a, result, Kind.RESPONSE);
+    afterAttempt(a, result);
   }
 
   void onLineTooLong(Instance inst) {
@@ -413,7 +416,7 @@ final class HandlerPool {
         + " Raise max_line_bytes or send large results another way";
     log.warn(msg);
     if (a != null) {
-      afterAttempt(a, new Result.Error(msg + " (" + attemptOf(a) + ")", false), Kind.PROTOCOL);
+      afterAttempt(a, new Result.Error(msg + " (" + attemptOf(a) + ")", false, Result.Error.Kind.PROTOCOL));
     }
     // Keep reading nothing more: the instance is being killed; make sure its exit is recorded.
     onStdoutClosed(inst);
@@ -441,7 +444,7 @@ final class HandlerPool {
       msg.append(". It wrote nothing to stdout during the attempt: if it did answer, make it flush stdout"
           + " after each line (e.g. print(..., flush=True), System.out.flush(), fflush(stdout))");
     }
-    afterAttempt(a, new Result.Error(msg.toString(), true), Kind.TIMEOUT);
+    afterAttempt(a, new Result.Error(msg.toString(), true, Result.Error.Kind.TIMEOUT));
   }
 
   /** stdout reached its end: the instance exited, crashed, or was killed. Called once per instance. */
@@ -472,7 +475,7 @@ final class HandlerPool {
       }
       planned = inst.retiredFor != null;
       early = !planned && inst.responses == 0
-          && System.nanoTime() - inst.startedNanos < settings.healthWindow().toNanos();
+          && engine.nanoTime() - inst.startedNanos < settings.healthWindow().toNanos();
       if (!planned) {
         retireLocked(inst, exit);
         consecutiveDeaths++;
@@ -495,7 +498,7 @@ final class HandlerPool {
     if (a != null) {
       String msg = "handler '" + name + "' instance " + inst.name + " " + exit + " during the task ("
           + attemptOf(a) + "); " + inst.stderrTail.describe();
-      afterAttempt(a, new Result.Error(msg, true), Kind.CRASH);
+      afterAttempt(a, new Result.Error(msg, true, Result.Error.Kind.CRASH));
     }
     failUnhealthy(toFail);
     if (replace) {
@@ -512,7 +515,7 @@ final class HandlerPool {
   private void endAttemptLocked(Attempt a) {
     a.ended = true;
     if (a.timeout != null) {
-      a.timeout.cancel(false);
+      a.timeout.cancel();
     }
     inFlight.remove(a);
     if (a.instance.current == a) {
@@ -588,7 +591,7 @@ final class HandlerPool {
       lock.unlock();
     }
     for (PendingTask t : tasks) {
-      finish(t, t.task(t.attempt), new Result.Error(reason, false));
+      finish(t, t.task(t.attempt), new Result.Error(reason, false, Result.Error.Kind.UNAVAILABLE));
     }
   }
 
@@ -596,14 +599,12 @@ final class HandlerPool {
     return "attempt " + a.task.attempt() + " of " + (settings.maxRetries() + 1);
   }
 
-  enum Kind { RESPONSE, TIMEOUT, CRASH, PROTOCOL }
-
   /** Reports an ended attempt, then retries or completes the task. Never with the lock held. */
-  private void afterAttempt(Attempt a, Result outcome, Kind kind) {
-    Duration elapsed = Duration.ofNanos(System.nanoTime() - a.startNanos);
+  private void afterAttempt(Attempt a, Result outcome) {
+    Duration elapsed = Duration.ofNanos(engine.nanoTime() - a.startNanos);
     engine.events.attemptEnded(a.task, a.instance.name, outcome, elapsed);
     PendingTask t = a.pending;
-    if (outcome instanceof Result.Error err && err.retryable() && retryAllowed(kind)
+    if (outcome instanceof Result.Error err && err.retryable() && retryAllowed(err.kind())
         && a.task.attempt() <= settings.maxRetries() && !t.future.isDone()) {
       Duration delay = settings.retryBackoff().delay(a.task.attempt());
       boolean scheduled;
@@ -631,7 +632,7 @@ final class HandlerPool {
     finish(t, a.task, outcome);
   }
 
-  private boolean retryAllowed(Kind kind) {
+  private boolean retryAllowed(Result.Error.Kind kind) {
     switch (kind) {
       case TIMEOUT:
         return settings.retryOnTimeout();
@@ -650,7 +651,7 @@ final class HandlerPool {
         return; // failed by shutdownNow meanwhile
       }
       if (unhealthyReason != null) {
-        unhealthy = new Result.Error(unhealthyReason, false);
+        unhealthy = new Result.Error(unhealthyReason, false, Result.Error.Kind.UNAVAILABLE);
       } else {
         queue.add(t); // admitted already: a retry is never refused for capacity
         work.signal();

@@ -42,14 +42,15 @@ final class Instance {
   /** Why the engine retired this instance, or null while it has not. */
   String retiredFor;
 
-  Instance(HandlerPool pool, InstanceInfo info, HandlerProcess process, int maxLineBytes, Logger handlerLog) {
+  Instance(HandlerPool pool, InstanceInfo info, HandlerProcess process, int maxLineBytes, Logger handlerLog,
+      long startedNanos) {
     this.pool = pool;
     this.info = info;
     this.name = info.name();
     this.process = process;
     this.maxLineBytes = maxLineBytes;
     this.handlerLog = handlerLog;
-    this.startedNanos = System.nanoTime();
+    this.startedNanos = startedNanos;
   }
 
   void startThreads(String daemonName) {

@@ -40,6 +40,7 @@ class F08ExitsAtOnceTest {
       assertThat(later.asError().error()).startsWith("handler 'broken' is unhealthy: instances exit as soon as they"
           + " start (").contains("exited with code 2").contains("| fatal: cannot start: configuration missing");
       assertThat(later.asError().retryable()).isFalse();
+      assertThat(later.asError().kind()).isEqualTo(Result.Error.Kind.UNAVAILABLE);
       // Restart back-off keeps the CPU quiet: over the next two seconds only a few restarts happen.
       int before = rec.started.size();
       Awaitility.await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3))

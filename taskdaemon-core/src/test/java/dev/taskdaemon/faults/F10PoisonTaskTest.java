@@ -32,6 +32,7 @@ class F10PoisonTaskTest {
       }
       Result r = Faults.get(poison);
       assertThat(r.isError()).isTrue();
+      assertThat(r.asError().kind()).isEqualTo(Result.Error.Kind.CRASH);
       assertThat(r.asError().error()).startsWith("handler 'victim' instance victim-")
           .contains(" exited with code 9 during the task (attempt 4 of 4); last stderr lines:")
           .contains("| boom: crashing on purpose with code 9");

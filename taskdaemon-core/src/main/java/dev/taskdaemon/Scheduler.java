@@ -1,0 +1,30 @@
+package dev.taskdaemon;
+
+import java.time.Duration;
+
+/**
+ * The engine's source of time: attempt timeouts, retry back-off, restart back-off and health checks
+ * are scheduled here, and elapsed times are measured with {@link #nanoTime()}. The default runs on
+ * one daemon thread and the system clock; give {@link TaskDaemon.Builder#scheduler(Scheduler)} a
+ * controllable one to drive time by hand in tests.
+ *
+ * <p>Bounded waits of {@code close()} (drain, stop grace) always use real time.
+ */
+public interface Scheduler {
+
+  /**
+   * Runs {@code action} once, {@code delay} from now (at once for a zero delay may run it on the
+   * caller's thread). Actions are short and never block.
+   */
+  Cancellable schedule(Runnable action, Duration delay);
+
+  /** Monotonic time in nanoseconds, with the meaning of {@link System#nanoTime()}. */
+  long nanoTime();
+
+  /** A scheduled action that may be called off. */
+  @FunctionalInterface
+  interface Cancellable {
+    /** Calls the action off if it has not run yet; does nothing otherwise. */
+    void cancel();
+  }
+}

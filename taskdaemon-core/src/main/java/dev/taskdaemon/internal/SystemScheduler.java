@@ -1,0 +1,43 @@
+package dev.taskdaemon.internal;
+
+import dev.taskdaemon.Scheduler;
+import java.time.Duration;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+/** The default {@link Scheduler}: one daemon thread and {@link System#nanoTime()}. */
+final class SystemScheduler implements Scheduler {
+  private final ScheduledThreadPoolExecutor executor;
+
+  SystemScheduler(String threadName) {
+    executor = new ScheduledThreadPoolExecutor(1, r -> {
+      Thread t = new Thread(r, threadName);
+      t.setDaemon(true);
+      return t;
+    });
+    // Timeouts are cancelled far more often than they fire; do not keep them queued until due.
+    executor.setRemoveOnCancelPolicy(true);
+    executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+  }
+
+  @Override
+  public Cancellable schedule(Runnable action, Duration delay) {
+    try {
+      ScheduledFuture<?> f = executor.schedule(action, delay.toNanos(), TimeUnit.NANOSECONDS);
+      return () -> f.cancel(false);
+    } catch (RejectedExecutionException e) {
+      return () -> { }; // shut down with the daemon: nothing more is to run
+    }
+  }
+
+  @Override
+  public long nanoTime() {
+    return System.nanoTime();
+  }
+
+  void shutdown() {
+    executor.shutdownNow();
+  }
+}
