@@ -131,11 +131,10 @@ public final class BenchmarkRun {
       try (RawPipe raw = new RawPipe(handler.command(), n);
           EngineLoad engine = EngineLoad.start(n, h -> h.command(handler.command()))) {
         for (int c : s.submitterCounts()) {
-          // Back to back, raw first: the two see the same machine load within seconds.
-          LoadResult r = Load.closedLoop("raw-" + n + "-" + c, c, raw.op(request, expected), s.warmup(), s.measure(),
-              1, CELL_CAP);
-          LoadResult e = Load.closedLoop("engine-" + n + "-" + c, c, engine.op(data), s.warmup(), s.measure(), 1,
-              CELL_CAP);
+          LoadResult[] re = Load.alternate("pipe-" + n + "-" + c, s.rounds(), c, raw.op(request, expected),
+              engine.op(data), s.warmup(), s.rewarm(), s.measure(), 1, CELL_CAP);
+          LoadResult r = re[0];
+          LoadResult e = re[1];
           engine.checkHealthy();
           cells.put(pipeId(n, c), new LoadResult[] {r, e});
           report.add(loadRow(pipeId(n, c), PIPE, n + " inst, " + c + " submitters", r, e));
@@ -236,9 +235,10 @@ public final class BenchmarkRun {
         byte[] expected = Payloads.expectedResponse(request);
         // Large payloads take tens of milliseconds each: measure a count, not only a time.
         long min = size >= 1024 * 1024 ? s.payloadMinOps() : 1;
-        LoadResult r = Load.closedLoop("raw-payload", 1, raw.op(request, expected), s.warmup(), s.measure(), min,
-            CELL_CAP);
-        LoadResult e = Load.closedLoop("engine-payload", 1, engine.op(data), s.warmup(), s.measure(), min, CELL_CAP);
+        LoadResult[] re = Load.alternate("payload-" + size, s.rounds(), 1, raw.op(request, expected), engine.op(data),
+            s.warmup(), s.rewarm(), s.measure(), min, CELL_CAP);
+        LoadResult r = re[0];
+        LoadResult e = re[1];
         engine.checkHealthy();
         Row row = loadRow("payload_" + sizeId(size), PAYLOAD, sizeLabel(size) + " (" + request.length + " B line)",
             r, e);
@@ -277,6 +277,13 @@ public final class BenchmarkRun {
     JsonNode data = Payloads.ofSize(SMALL);
     byte[] request = Payloads.requestLine(data);
     byte[] expected = Payloads.expectedResponse(request);
+    // Untimed once: the first daemon of a JVM loads and links classes (Jackson, the engine, the
+    // runtimes) that a warm-up measures only once per application, not per pool.
+    try (RawPipe raw = new RawPipe(handler.command(), 1);
+        EngineLoad engine = EngineLoad.start(1, h -> h.command(handler.command()))) {
+      raw.prime(request, expected);
+      engine.op(data).call();
+    }
     for (int n : s.warmCounts()) {
       // Raw: start n processes one after another, then one round trip on each.
       long t0 = System.nanoTime();
@@ -430,44 +437,52 @@ public final class BenchmarkRun {
     LoadResult pipe;
     LoadResult raw;
     try {
-      try (RawPipe rp = new RawPipe(handler.command(), n)) {
-        pipe = Load.closedLoop("docker-pipe", c, rp.op(request, expected), s.warmup(), s.measure(), 1, CELL_CAP);
-      }
-      try (Docker.Warm warm = docker.warm(n)) {
+      LoadResult warmPool;
+      String warmPoolName;
+      try (RawPipe rp = new RawPipe(handler.command(), n);
+          Docker.Warm warm = docker.warm(n)) {
         warm.prime(request, expected);
-        raw = Load.closedLoop("docker-raw", c, warm.op(request, expected), s.warmup(), s.measure(), 1, CELL_CAP);
-      }
-      Map<String, Object> f = new LinkedHashMap<>();
-      put(f, "raw_pipe", pipe);
-      put(f, "raw_docker", raw);
-      report.add(new Row(dockerRaw, DOCKER, "raw docker run -i ÷ raw pipe, " + n + " inst, " + c + " subm.",
-          "pipe " + describe(pipe), "docker " + describe(raw), raw.perSecond() / pipe.perSecond(), null, null, f));
-      log.println("[bench]   raw pipe " + rate(pipe) + ", raw docker " + rate(raw));
+        LoadResult[] pr = Load.alternate("docker-raw", s.rounds(), c, rp.op(request, expected),
+            warm.op(request, expected), s.warmup(), s.rewarm(), s.measure(), 1, CELL_CAP);
+        pipe = pr[0];
+        raw = pr[1];
+        Map<String, Object> f = new LinkedHashMap<>();
+        put(f, "raw_pipe", pipe);
+        put(f, "raw_docker", raw);
+        report.add(new Row(dockerRaw, DOCKER, "raw docker run -i ÷ raw pipe, " + n + " inst, " + c + " subm.",
+            "pipe " + describe(pipe), "docker " + describe(raw), raw.perSecond() / pipe.perSecond(), null, null, f));
+        log.println("[bench]   raw pipe " + rate(pipe) + ", raw docker " + rate(raw));
+        warmPool = raw;
+        warmPoolName = "raw docker run -i loop";
 
-      LoadResult warmPool = raw;
-      String warmPoolName = "raw docker run -i loop";
-      if (ConfigValidator.discoverRuntimes(Map.of()).containsKey("docker")) {
-        LoadResult engine;
-        try (EngineLoad el = EngineLoad.start(n, h -> h.image(Docker.IMAGE))) {
-          primeEngine(el, n, data);
-          engine = Load.closedLoop("docker-engine", c, el.op(data), s.warmup(), s.measure(), 1, CELL_CAP);
-          el.checkHealthy();
+        if (ConfigValidator.discoverRuntimes(Map.of()).containsKey("docker")) {
+          LoadResult rawAgain;
+          LoadResult engine;
+          try (EngineLoad el = EngineLoad.start(n, h -> h.image(Docker.IMAGE))) {
+            primeEngine(el, n, data);
+            LoadResult[] re = Load.alternate("docker-engine", s.rounds(), c, warm.op(request, expected), el.op(data),
+                s.warmup(), s.rewarm(), s.measure(), 1, CELL_CAP);
+            rawAgain = re[0];
+            engine = re[1];
+            el.checkHealthy();
+          }
+          Map<String, Object> g = new LinkedHashMap<>();
+          put(g, "raw_docker", rawAgain);
+          put(g, "engine_docker", engine);
+          Row row = new Row(runtimeRow, DOCKER, "engine, docker runtime ÷ raw docker, " + n + " inst, " + c
+              + " subm.", "raw " + describe(rawAgain), "engine " + describe(engine),
+              engine.perSecond() / rawAgain.perSecond(), null, null, g);
+          report.add(row);
+          report.add(new Row("target_docker_runtime", TARGETS, runtimeWhat, "raw " + rate(rawAgain),
+              "engine " + rate(engine), row.ratio(), runtimeTarget, null, g));
+          log.println("[bench]   raw docker " + rate(rawAgain) + ", docker runtime " + rate(engine));
+          warmPool = engine;
+          warmPoolName = "engine, docker runtime";
+        } else {
+          String missing = "the docker runtime (dev.taskdaemon:taskdaemon-docker) is not on the class path";
+          report.notMeasured(DOCKER, missing);
+          report.add(Row.notMeasured("target_docker_runtime", TARGETS, runtimeWhat, runtimeTarget, missing));
         }
-        Map<String, Object> g = new LinkedHashMap<>();
-        put(g, "raw_docker", raw);
-        put(g, "engine_docker", engine);
-        Row row = new Row(runtimeRow, DOCKER, "engine, docker runtime ÷ raw docker, " + n + " inst, " + c + " subm.",
-            "raw " + describe(raw), "engine " + describe(engine), engine.perSecond() / raw.perSecond(), null, null, g);
-        report.add(row);
-        report.add(new Row("target_docker_runtime", TARGETS, runtimeWhat, "raw " + rate(raw), "engine " + rate(engine),
-            row.ratio(), runtimeTarget, null, g));
-        log.println("[bench]   docker runtime " + rate(engine));
-        warmPool = engine;
-        warmPoolName = "engine, docker runtime";
-      } else {
-        String missing = "the docker runtime (dev.taskdaemon:taskdaemon-docker) is not on the class path";
-        report.notMeasured(DOCKER, missing);
-        report.add(Row.notMeasured("target_docker_runtime", TARGETS, runtimeWhat, runtimeTarget, missing));
       }
 
       LoadResult each = Load.closedLoop("docker-per-task", c, docker.perTask(request, expected), Duration.ZERO,

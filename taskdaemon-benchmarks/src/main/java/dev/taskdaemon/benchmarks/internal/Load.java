@@ -26,7 +26,59 @@ final class Load {
 
   private Load() {}
 
+  /** One measured window: its round trips' latencies (sorted, nanoseconds) and its length. */
+  static final class Window {
+    final long[] sortedNanos;
+    final double seconds;
+
+    Window(long[] sortedNanos, double seconds) {
+      this.sortedNanos = sortedNanos;
+      this.seconds = seconds;
+    }
+  }
+
+  /**
+   * A/B in alternation: {@code rounds} times a window of {@code a} then a window of {@code b}, each
+   * after its own warm-up ({@code firstWarmup} the first time). On a shared machine, load from
+   * elsewhere comes and goes within seconds; alternating spreads it over both sides instead of
+   * letting it land on one.
+   */
+  static LoadResult[] alternate(String label, int rounds, int submitters, Op a, Op b, Duration firstWarmup,
+      Duration warmup, Duration measure, long minOps, Duration cap) throws Exception {
+    List<Window> wa = new ArrayList<>();
+    List<Window> wb = new ArrayList<>();
+    for (int r = 0; r < rounds; r++) {
+      Duration w = r == 0 ? firstWarmup : warmup;
+      wa.add(window(label + "-a", submitters, a, w, measure, minOps, cap));
+      wb.add(window(label + "-b", submitters, b, w, measure, minOps, cap));
+    }
+    return new LoadResult[] {summarize(wa), summarize(wb)};
+  }
+
+  /** One warm-up and one measured window. */
   static LoadResult closedLoop(String label, int submitters, Op op, Duration warmup, Duration measure, long minOps,
+      Duration cap) throws Exception {
+    return summarize(List.of(window(label, submitters, op, warmup, measure, minOps, cap)));
+  }
+
+  static LoadResult summarize(List<Window> windows) {
+    int n = 0;
+    double seconds = 0;
+    for (Window w : windows) {
+      n += w.sortedNanos.length;
+      seconds += w.seconds;
+    }
+    long[] all = new long[n];
+    int at = 0;
+    for (Window w : windows) {
+      System.arraycopy(w.sortedNanos, 0, all, at, w.sortedNanos.length);
+      at += w.sortedNanos.length;
+    }
+    Arrays.sort(all);
+    return new LoadResult(all.length, seconds, percentile(all, 0.50), percentile(all, 0.99), percentile(all, 0.999));
+  }
+
+  private static Window window(String label, int submitters, Op op, Duration warmup, Duration measure, long minOps,
       Duration cap) throws Exception {
     AtomicInteger phase = new AtomicInteger(WARM);
     AtomicLong completed = new AtomicLong();
@@ -90,8 +142,7 @@ final class Load {
       throw new IllegalStateException(label + ": no round trip completed within " + cap.toSeconds() + " s");
     }
     Arrays.sort(all);
-    return new LoadResult(all.length, (t1 - t0) / 1e9, percentile(all, 0.50), percentile(all, 0.99),
-        percentile(all, 0.999));
+    return new Window(all, (t1 - t0) / 1e9);
   }
 
   /** A timed pause of the measuring thread (the window itself, not a wait for a condition). */

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -211,6 +213,10 @@ public final class Report {
     if (a >= 10) {
       return String.format(Locale.ROOT, "%.1f", v);
     }
-    return String.format(Locale.ROOT, "%.2f", v);
+    if (a >= 0.01 || a == 0) {
+      return String.format(Locale.ROOT, "%.2f", v);
+    }
+    // Two significant digits, so a ratio like per-task ÷ warm does not print as 0.00.
+    return new BigDecimal(v).round(new MathContext(2)).toPlainString();
   }
 }

@@ -8,12 +8,14 @@ import java.util.List;
  * runs every measurement with tiny sizes so CI proves the benchmark still works.
  *
  * @param mode "full" or "smoke"
- * @param warmup load before each measured window (JIT, process start)
- * @param measure the measured window of each load cell
+ * @param warmup load before the first measured window of a cell (JIT, process start)
+ * @param rewarm load before each later window of a cell
+ * @param measure one measured window
+ * @param rounds how many raw/engine window pairs each matrix cell alternates
  * @param instanceCounts pool sizes of the throughput/latency matrix
  * @param submitterCounts closed-loop submitters of the matrix
  * @param payloadBytes task_data sizes of the payload rows
- * @param payloadMinOps the fewest round trips measured per payload size (large ones are slow)
+ * @param payloadMinOps the fewest round trips per measured window of the 1 MB and 10 MB payloads
  * @param warmCounts pool sizes whose start-up time is measured
  * @param memoryCounts pool sizes whose memory per instance is measured
  * @param memoryHeapMb the child JVM's -Xmx for the memory rows
@@ -28,7 +30,9 @@ import java.util.List;
 public record Settings(
     String mode,
     Duration warmup,
+    Duration rewarm,
     Duration measure,
+    int rounds,
     List<Integer> instanceCounts,
     List<Integer> submitterCounts,
     List<Integer> payloadBytes,
@@ -49,11 +53,11 @@ public record Settings(
 
   /** The manual run: the sizes the issue asks for. */
   public static Settings full() {
-    return new Settings("full", Duration.ofMillis(1000), Duration.ofMillis(3000),
+    return new Settings("full", Duration.ofMillis(1000), Duration.ofMillis(200), Duration.ofMillis(1000), 3,
         List.of(1, 4, 16), List.of(1, 4, 16, 64),
-        List.of(100, 10 * 1024, 1024 * 1024, 10 * 1024 * 1024), 20,
+        List.of(100, 10 * 1024, 1024 * 1024, 10 * 1024 * 1024), 8,
         List.of(10, 100), List.of(100, 1000), 256,
-        4, 4, 40,
+        4, 4, 24,
         1, 3, 5, Duration.ofSeconds(1));
   }
 
@@ -62,7 +66,7 @@ public record Settings(
    * but only a couple of round trips each; the memory rows use small pools.
    */
   public static Settings smoke() {
-    return new Settings("smoke", Duration.ofMillis(100), Duration.ofMillis(150),
+    return new Settings("smoke", Duration.ofMillis(100), Duration.ofMillis(20), Duration.ofMillis(150), 1,
         List.of(1, 4, 16), List.of(1, 4, 16, 64),
         List.of(100, 10 * 1024, 1024 * 1024, 10 * 1024 * 1024), 2,
         List.of(10, 100), List.of(10, 50), 256,
