@@ -10,6 +10,7 @@ import java.io.PrintStream;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -21,8 +22,11 @@ import java.util.Set;
  * <pre>
  * mvn -B -q -pl taskdaemon-benchmarks -am package -DskipTests
  * java -jar taskdaemon-benchmarks/target/benchmarks.jar [--smoke] [--json FILE] [--handler auto|c|java]
- *     [--only pipe,payload,warm,memory,docker,codec] [--work DIR]
+ *     [--only pipe,payload,warm,memory,docker,codec] [--work DIR] [--instances 1,4,16] [--submitters 1,4,16,64]
  * </pre>
+ *
+ * <p>{@code --instances} and {@code --submitters} replace the pool sizes and submitter counts of the
+ * engine-vs-pipe matrix, to profile one cell; the target rows need 1 and 4 instances.
  *
  * <p>The docker rows need a Docker engine ({@code DOCKER_HOST}); without one they are reported as
  * not measured, with the reason.
@@ -45,6 +49,8 @@ public final class Benchmarks {
     Path work = null;
     String handlerChoice = "auto";
     Set<String> only = new LinkedHashSet<>();
+    List<Integer> instances = null;
+    List<Integer> submitters = null;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       switch (a) {
@@ -55,6 +61,8 @@ public final class Benchmarks {
         case "--handler":
         case "--only":
         case "--work":
+        case "--instances":
+        case "--submitters":
           if (i + 1 >= args.length) {
             return usage(a + " needs a value");
           }
@@ -63,6 +71,19 @@ public final class Benchmarks {
             json = Path.of(v);
           } else if (a.equals("--work")) {
             work = Path.of(v);
+          } else if (a.equals("--instances") || a.equals("--submitters")) {
+            List<Integer> counts = new ArrayList<>();
+            for (String n : v.split(",")) {
+              if (!n.matches("[1-9][0-9]{0,3}")) {
+                return usage(a + " takes counts from 1 to 9999 separated by commas, not " + v);
+              }
+              counts.add(Integer.parseInt(n));
+            }
+            if (a.equals("--instances")) {
+              instances = counts;
+            } else {
+              submitters = counts;
+            }
           } else if (a.equals("--handler")) {
             if (!List.of("auto", "c", "java").contains(v)) {
               return usage("--handler takes auto, c or java, not " + v);
@@ -83,6 +104,10 @@ public final class Benchmarks {
         default:
           return usage("unknown argument " + a);
       }
+    }
+    if (instances != null || submitters != null) {
+      settings = settings.withMatrix(instances != null ? instances : settings.instanceCounts(),
+          submitters != null ? submitters : settings.submitterCounts());
     }
     Path target = targetDir();
     if (json == null) {
@@ -120,7 +145,8 @@ public final class Benchmarks {
       System.err.println("benchmarks: " + problem);
     }
     System.err.println("usage: java -jar benchmarks.jar [--smoke] [--json FILE] [--handler auto|c|java]"
-        + " [--only " + String.join(",", BenchmarkRun.SECTIONS) + "] [--work DIR]");
+        + " [--only " + String.join(",", BenchmarkRun.SECTIONS) + "] [--work DIR] [--instances N,..]"
+        + " [--submitters N,..]");
     return problem == null ? 0 : 64;
   }
 

@@ -45,12 +45,14 @@ class BenchmarksSmokeTest {
     root.get("rows").forEach(r -> rows.put(r.get("id").asText(), r));
     assertThat(rows.keySet()).containsExactlyInAnyOrderElementsOf(expectedIds());
     assertThat(root.get("info").get("mode").asText()).isEqualTo("smoke");
-    assertThat(root.get("info").get("handler").asText()).startsWith("c-static ");
+    boolean gcc = commandWorks("gcc", "--version");
+    assertThat(root.get("info").get("handler").asText()).startsWith(gcc ? "c-static " : "java ");
 
-    boolean docker = dockerAnswers();
+    boolean docker = gcc && commandWorks("docker", "version", "--format", "{{.Server.Version}}");
     boolean dockerRuntime = ConfigValidator.discoverRuntimes(Map.of()).containsKey("docker");
     if ("1".equals(System.getenv("TASKDAEMON_REQUIRE_DOCKER"))) {
-      assertThat(docker).as("TASKDAEMON_REQUIRE_DOCKER=1 but no Docker engine answers").isTrue();
+      assertThat(docker).as("TASKDAEMON_REQUIRE_DOCKER=1 but no Docker engine answers, or no gcc builds the"
+          + " static handler for the image").isTrue();
     }
     for (JsonNode r : rows.values()) {
       String id = r.get("id").asText();
@@ -60,7 +62,8 @@ class BenchmarksSmokeTest {
       if (!expectMeasured) {
         assertThat(r.get("measured").asText()).as(id).isEqualTo("not measured");
         assertThat(r.get("note").asText()).as(id)
-            .contains(docker ? "the docker runtime (dev.taskdaemon:taskdaemon-docker) is not on the class path"
+            .contains(!gcc ? "needs the static C handler for a FROM-scratch image"
+                : docker ? "the docker runtime (dev.taskdaemon:taskdaemon-docker) is not on the class path"
                 : "no Docker engine answers");
         continue;
       }
@@ -85,6 +88,28 @@ class BenchmarksSmokeTest {
     assertThat(code).isEqualTo(docker && dockerRuntime ? 0 : 2);
   }
 
+  @Test
+  void javaFallbackHandler_servesTheEngineAndTheRawPipeAlike() throws Exception {
+    Path json = tmp.resolve("java.json");
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    int code;
+    try (PrintStream out = new PrintStream(buf, true, StandardCharsets.UTF_8)) {
+      code = Benchmarks.run(out, "--smoke", "--handler", "java", "--only", "pipe,payload", "--instances", "1,4",
+          "--submitters", "1", "--json", json.toString(), "--work", tmp.resolve("work").toString());
+    }
+    JsonNode root = new ObjectMapper().readTree(json.toFile());
+    assertThat(root.get("info").get("handler").asText()).startsWith("java [");
+    List<String> ids = new ArrayList<>();
+    for (JsonNode r : root.get("rows")) {
+      ids.add(r.get("id").asText());
+      assertThat(r.get("measured").asText()).as(r.get("id").asText()).isNotEqualTo("not measured");
+      assertThat(r.get("ratio").asDouble()).as(r.get("id").asText()).isPositive();
+    }
+    assertThat(ids).containsExactly("pipe_i1_s1", "pipe_i4_s1", "target_throughput", "target_latency",
+        "payload_100b", "payload_10kb", "payload_1mb", "payload_10mb");
+    assertThat(code).isZero();
+  }
+
   private static List<String> expectedIds() {
     List<String> ids = new ArrayList<>();
     for (int n : new int[] {1, 4, 16}) {
@@ -105,12 +130,11 @@ class BenchmarksSmokeTest {
     return ids;
   }
 
-  private static boolean dockerAnswers() throws Exception {
+  private static boolean commandWorks(String... command) throws InterruptedException {
     Process p;
     try {
-      p = new ProcessBuilder("docker", "version", "--format", "{{.Server.Version}}")
-          .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-    } catch (IOException noClient) {
+      p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    } catch (IOException notInstalled) {
       return false;
     }
     if (!p.waitFor(20, TimeUnit.SECONDS)) {

@@ -74,6 +74,13 @@ public record Settings(
         0, 0, 1, Duration.ofMillis(100));
   }
 
+  /** These settings with another throughput/latency matrix (for profiling one cell). */
+  public Settings withMatrix(List<Integer> instances, List<Integer> submitters) {
+    return new Settings(mode, warmup, rewarm, measure, rounds, List.copyOf(instances), List.copyOf(submitters),
+        payloadBytes, payloadMinOps, warmCounts, memoryCounts, memoryHeapMb, dockerInstances, dockerSubmitters,
+        perTaskContainers, jmhForks, jmhWarmupIterations, jmhIterations, jmhIterationTime);
+  }
+
   /** True for the CI run. */
   public boolean smokeMode() {
     return "smoke".equals(mode);
