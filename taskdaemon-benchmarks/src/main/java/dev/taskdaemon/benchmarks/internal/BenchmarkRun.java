@@ -355,8 +355,9 @@ public final class BenchmarkRun {
       String baseline = String.format(Locale.ROOT, "JVM before: heap %.1f MB, RSS %.0f MB, %d threads",
           m.get("before_heap_bytes").asLong() / 1048576.0, m.get("before_rss_bytes").asLong() / 1048576.0,
           m.get("before_threads").asInt());
+      String threadNote = threadKinds(m.get("after_thread_kinds"));
       report.add(new Row("memory_" + n, MEMORY, n + " instances (-Xmx" + s.memoryHeapMb() + "m)", baseline, measured,
-          null, null, note, f));
+          null, null, note == null ? threadNote : note + "; " + threadNote, f));
       log.println("[bench]   memory " + n + ": " + measured);
       if (n == largest) {
         long used = m.get("after_heap_bytes").asLong();
@@ -366,6 +367,33 @@ public final class BenchmarkRun {
                 used / 1048576.0), used / (double) limit, heapTarget, note, f));
       }
     }
+  }
+
+  /** "threads after start: 1000 stdout, ..." from the probe's thread names. */
+  private static String threadKinds(JsonNode kinds) {
+    int stdout = 0;
+    int stderr = 0;
+    int reaper = 0;
+    int io = 0;
+    int other = 0;
+    for (Map.Entry<String, JsonNode> e : kinds.properties()) {
+      String k = e.getKey();
+      int c = e.getValue().asInt();
+      if (k.endsWith("-stdout")) {
+        stdout += c;
+      } else if (k.endsWith("-stderr")) {
+        stderr += c;
+      } else if (k.startsWith("process reaper")) {
+        reaper += c;
+      } else if (k.contains("-io-")) {
+        io += c;
+      } else {
+        other += c;
+      }
+    }
+    return "threads: " + stdout + " stdout readers, " + stderr + " stderr readers, " + reaper
+        + " JDK process reapers, " + io + " engine I/O pool (left idle by the parallel start; they expire after"
+        + " 30 s), " + other + " other";
   }
 
   private JsonNode memoryProbe(int n, List<String> command) throws IOException, InterruptedException {
@@ -458,7 +486,7 @@ public final class BenchmarkRun {
         if (ConfigValidator.discoverRuntimes(Map.of()).containsKey("docker")) {
           LoadResult rawAgain;
           LoadResult engine;
-          try (EngineLoad el = EngineLoad.start(n, h -> h.image(Docker.IMAGE))) {
+          try (EngineLoad el = EngineLoad.start(n, h -> h.image(Docker.IMAGE).option("network", "none"))) {
             primeEngine(el, n, data);
             LoadResult[] re = Load.alternate("docker-engine", s.rounds(), c, warm.op(request, expected), el.op(data),
                 s.warmup(), s.rewarm(), s.measure(), 1, CELL_CAP);

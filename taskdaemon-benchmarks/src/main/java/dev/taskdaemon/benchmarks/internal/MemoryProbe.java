@@ -10,6 +10,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -54,6 +56,7 @@ public final class MemoryProbe {
       engine.checkHealthy();
       out.put("instances_alive", engine.daemon.stats(Payloads.TASK_TYPE).instancesAlive());
       sample(out, "after");
+      threadKinds(out.putObject("after_thread_kinds"));
     }
     System.out.println(PREFIX + mapper.writeValueAsString(out));
   }
@@ -65,6 +68,17 @@ public final class MemoryProbe {
     out.put(prefix + "_heap_bytes", ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
     out.put(prefix + "_rss_bytes", rssBytes());
     out.put(prefix + "_threads", ManagementFactory.getThreadMXBean().getThreadCount());
+  }
+
+  /** Live threads by name with instance names and counters masked: which threads each instance costs. */
+  private static void threadKinds(ObjectNode out) {
+    Map<String, Integer> kinds = new TreeMap<>();
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      String kind = t.getName().replaceAll("echo-[0-9]+(\\.[0-9]+)?", "echo-N").replaceAll("-[0-9]+$", "-N")
+          .replaceAll("\\(pid [0-9]+\\)", "(pid N)");
+      kinds.merge(kind, 1, Integer::sum);
+    }
+    kinds.forEach(out::put);
   }
 
   /** VmRSS from /proc/self/status, or -1 where there is no /proc. */
