@@ -1,0 +1,165 @@
+package dev.taskdaemon.docker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import dev.taskdaemon.ConfigException;
+import dev.taskdaemon.HandlerSpec;
+import dev.taskdaemon.TaskDaemon;
+import dev.taskdaemon.docker.internal.DockerOptions;
+import dev.taskdaemon.docker.internal.Owner;
+import dev.taskdaemon.docker.internal.RunCommand;
+import dev.taskdaemon.spi.HandlerRuntime;
+import dev.taskdaemon.spi.HandlerRuntime.ConfigProblem;
+import dev.taskdaemon.spi.InstanceInfo;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.ServiceLoader;
+import org.junit.jupiter.api.Test;
+
+/** Configuration checks and the docker run argument list: no engine needed. */
+class DockerConfigTest {
+
+  @Test
+  void badDockerSettings_areAllReported_withKeyValueAndWhatWasExpected() {
+    String toml = String.join("\n",
+        "[handlers.resize]",
+        "image = \"myorg/resize:1.2\"",
+        "cpus = \"half\"",
+        "network = \"--privileged\"",
+        "user = \"-u0\"",
+        "read_only = \"yes\"",
+        "volumes = [\"--privileged\"]",
+        "pids_limit = 0",
+        "docker_host = \"localhost:2375\"",
+        "docker_args = [\"--rm=false\", \"--shm-size\", \"1g\", \"--detach\"]",
+        "pull = \"sometimes\"",
+        "no_new_privileges = \"no\"",
+        "cap_add = [\"net admin\"]",
+        "memory_limit = \"4m\"",
+        "workdir = \"app\"",
+        "cpu = 1",
+        "");
+    ConfigException e = catchThrowableOfType(ConfigException.class,
+        () -> TaskDaemon.builder().fromTomlString(toml, "handlers.toml").start());
+    assertThat(e.problems()).containsExactlyInAnyOrder(
+        "handlers.toml:16:1: handlers.resize.cpu: unknown key; did you mean 'cpus'?",
+        "handlers.toml:15:1: handlers.resize.workdir = \"app\": expected an absolute path inside the container,"
+            + " such as \"/app\"",
+        "handlers.toml:14:1: handlers.resize.memory_limit = \"4m\": expected a size of at least 6m (Docker's"
+            + " minimum), such as \"512m\" or \"2g\"",
+        "handlers.toml:3:1: handlers.resize.cpus = \"half\": expected a positive number of CPUs such as 0.5 or 2",
+        "handlers.toml:4:1: handlers.resize.network = \"--privileged\": expected a network name such as \"none\","
+            + " \"bridge\" or \"host\"",
+        "handlers.toml:5:1: handlers.resize.user = \"-u0\": expected a user such as \"65534\", \"65534:65534\" or"
+            + " \"nobody\"",
+        "handlers.toml:6:1: handlers.resize.read_only = \"yes\": expected true or false",
+        "handlers.toml:7:1: handlers.resize.volumes = [\"--privileged\"]: expected an array of"
+            + " \"source:target[:options]\" strings with an absolute target, such as [\"/srv/data:/data:ro\"]",
+        "handlers.toml:8:1: handlers.resize.pids_limit = 0: expected a positive integer such as 64",
+        "handlers.toml:9:1: handlers.resize.docker_host = \"localhost:2375\": expected an engine address such as"
+            + " \"unix:///var/run/docker.sock\", \"tcp://host:2376\" or \"ssh://user@host\"",
+        "handlers.toml:10:1: handlers.resize.docker_args: \"--rm=false\" is managed by the docker runtime itself"
+            + " (it always runs containers with -i, --rm and its own --name, attached, without a tty); remove it",
+        "handlers.toml:10:1: handlers.resize.docker_args: \"--detach\" is managed by the docker runtime itself"
+            + " (it always runs containers with -i, --rm and its own --name, attached, without a tty); remove it",
+        "handlers.toml:11:1: handlers.resize.pull = \"sometimes\": expected \"never\", \"missing\" or \"always\"",
+        "handlers.toml:12:1: handlers.resize.no_new_privileges = \"no\": expected true or false",
+        "handlers.toml:13:1: handlers.resize.cap_add = [\"net admin\"]: expected an array of capability names"
+            + " such as [\"NET_BIND_SERVICE\"]");
+  }
+
+  @Test
+  void flagInjection_throughImageOrEnvName_isRejected() {
+    String toml = String.join("\n",
+        "[handlers.inject]",
+        "image = \"--privileged\"",
+        "env = { \"-e\" = \"x\" }",
+        "cpus = \"1 --privileged\"",
+        "");
+    ConfigException e = catchThrowableOfType(ConfigException.class,
+        () -> TaskDaemon.builder().fromTomlString(toml, "handlers.toml").start());
+    assertThat(e.problems()).contains(
+        "handlers.toml:2:1: handlers.inject.image = \"--privileged\": expected an image reference; it must not"
+            + " start with '-'",
+        "handlers.toml:3:1: handlers.inject.env.\"-e\": not a valid environment variable name; use letters,"
+            + " digits and '_', not starting with a digit");
+    // Defence in depth: the runtime refuses what the core lets through, e.g. a space in an image.
+    List<ConfigProblem> p = new DockerRuntime().validate(HandlerSpec.builder("x").image("a b")
+        .option("cpus", "1 --privileged").build());
+    assertThat(p).extracting(ConfigProblem::key, ConfigProblem::message).containsExactly(
+        org.assertj.core.groups.Tuple.tuple("image",
+            "expected an image reference such as \"myorg/resize:1.2\" (no spaces, not starting with '-')"),
+        org.assertj.core.groups.Tuple.tuple("cpus", "expected a positive number of CPUs such as 0.5 or 2"));
+  }
+
+  @Test
+  void goodSettings_fromTheBuilder_pass() {
+    HandlerSpec spec = HandlerSpec.builder("ok").image("myorg/resize:1.2").memoryLimit("512m")
+        .workdir(Path.of("/app"))
+        .option("cpus", 1.5).option("network", "none").option("user", 1000).option("read_only", true)
+        .option("volumes", List.of("/srv/data:/data:ro", "cache:/cache")).option("pids_limit", 64)
+        .option("docker_host", "ssh://deploy@build-1").option("docker_args", List.of("--shm-size", "1g"))
+        .option("pull", "always").option("no_new_privileges", false).option("cap_drop_all", false)
+        .option("cap_add", List.of("NET_BIND_SERVICE"))
+        .build();
+    assertThat(new DockerRuntime().validate(spec)).isEmpty();
+  }
+
+  @Test
+  void runArguments_secureDefaultsLabelsAndEnvNamesOnly() {
+    HandlerSpec spec = HandlerSpec.builder("resize").image("myorg/resize:1.2")
+        .command("python", "-u", "handler.py", "--verbose")
+        .env("API_TOKEN", "t0ps3cret").env("HOME", "/home/app")
+        .memoryLimit("256m").workdir(Path.of("/app"))
+        .option("cpus", "0.5").option("network", "none").option("user", "65534:65534").option("read_only", true)
+        .option("volumes", List.of("./data:/data:ro")).option("pids_limit", 32)
+        .option("docker_args", List.of("--shm-size", "64m")).option("pull", "never")
+        .baseDir(Path.of("/srv/app"))
+        .build();
+    InstanceInfo instance = new InstanceInfo("main", "0123456789ab", "resize", 2, 3);
+    Owner owner = new Owner(4242, "build-1", "boot/pid:[1]", 1700000000000L);
+    List<ConfigProblem> problems = new ArrayList<>();
+    DockerOptions o = DockerOptions.read(spec, problems);
+    assertThat(problems).isEmpty();
+    List<String> args = RunCommand.arguments(spec, o, instance, owner, Path.of("/tmp/td-env/env"));
+    assertThat(args).containsExactly("run", "-i", "--rm", "--init", "--name", "td_main_resize-2.3_0123456789ab",
+        "--label", "dev.taskdaemon.managed=true", "--label", "dev.taskdaemon.daemon=main",
+        "--label", "dev.taskdaemon.handler=resize", "--label", "dev.taskdaemon.instance=resize-2.3",
+        "--label", "dev.taskdaemon.session=0123456789ab", "--label", "dev.taskdaemon.owner-pid=4242",
+        "--label", "dev.taskdaemon.owner-host=build-1", "--label", "dev.taskdaemon.owner-ns=boot/pid:[1]",
+        "--label", "dev.taskdaemon.owner-started=1700000000000",
+        "--pull=never", "--cap-drop", "ALL", "--security-opt", "no-new-privileges",
+        "--memory", "256m", "--memory-swap", "256m", "--cpus", "0.5", "--pids-limit", "32",
+        "--network", "none", "--user", "65534:65534", "--workdir", "/app", "--read-only",
+        "--volume", "/srv/app/data:/data:ro",
+        "-e", "API_TOKEN", "-e", "TASKDAEMON_HANDLER", "-e", "TASKDAEMON_INSTANCE",
+        "--env-file", "/tmp/td-env/env",
+        "--shm-size", "64m",
+        "myorg/resize:1.2", "python", "-u", "handler.py", "--verbose");
+    assertThat(String.join(" ", args)).doesNotContain("t0ps3cret").doesNotContain("/home/app");
+  }
+
+  @Test
+  void optOuts_dropTheSecureDefaults() {
+    HandlerSpec spec = HandlerSpec.builder("h").image("img")
+        .option("no_new_privileges", false).option("cap_drop_all", false).build();
+    List<String> args = RunCommand.arguments(spec, DockerOptions.read(spec, new ArrayList<>()),
+        new InstanceInfo("d", "s", "h", 0, 1), Owner.current(), null);
+    assertThat(args).doesNotContain("--cap-drop", "ALL", "--security-opt", "no-new-privileges")
+        .contains("--rm", "--init");
+  }
+
+  @Test
+  void theRuntimeIsFoundByName_andTheCliIsConfigurable() {
+    List<String> names = new ArrayList<>();
+    ServiceLoader.load(HandlerRuntime.class).forEach(r -> names.add(r.name()));
+    assertThat(names).contains("docker");
+    String env = System.getenv(DockerRuntime.EXECUTABLE_ENV);
+    assertThat(new DockerRuntime().executable()).isEqualTo(env == null || env.isBlank() ? "docker" : env);
+    assertThat(new DockerRuntime("/usr/bin/podman").executable()).isEqualTo("/usr/bin/podman");
+    assertThat(new DockerRuntime().optionKeys()).containsExactly("cpus", "network", "user", "read_only", "volumes",
+        "pids_limit", "docker_host", "docker_args", "pull", "no_new_privileges", "cap_drop_all", "cap_add");
+  }
+}
