@@ -242,13 +242,6 @@ public final class Engine {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    for (HandlerRuntime rt : runtimesInUse.keySet()) {
-      try {
-        rt.close(context);
-      } catch (RuntimeException e) {
-        LOG.warn("daemon '{}': runtime '{}' failed to close", name, rt.name(), e);
-      }
-    }
     if (ownScheduler != null) {
       ownScheduler.shutdown();
     }
@@ -257,6 +250,15 @@ public final class Engine {
       io.awaitTermination(5, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+    // Last, once no I/O thread can still be launching a replacement, so the runtime's cleanup of
+    // this session sees everything the session started.
+    for (HandlerRuntime rt : runtimesInUse.keySet()) {
+      try {
+        rt.close(context);
+      } catch (RuntimeException e) {
+        LOG.warn("daemon '{}': runtime '{}' failed to close", name, rt.name(), e);
+      }
     }
     if (shutdownHook != null && Thread.currentThread() != shutdownHook) {
       try {

@@ -605,12 +605,12 @@ final class HandlerPool {
     engine.events.attemptEnded(a.task, a.instance.name, outcome, elapsed);
     PendingTask t = a.pending;
     if (outcome instanceof Result.Error err && err.retryable() && retryAllowed(err.kind())
-        && a.task.attempt() <= settings.maxRetries() && !t.future.isDone()) {
+        && a.task.attempt() <= settings.maxRetries()) {
       Duration delay = settings.retryBackoff().delay(a.task.attempt());
       boolean scheduled;
       lock.lock();
       try {
-        scheduled = !stopped;
+        scheduled = !stopped && !t.finished;
         if (scheduled) {
           retried++;
           t.attempt = a.task.attempt() + 1;
@@ -664,13 +664,17 @@ final class HandlerPool {
     }
   }
 
-  /** Completes a task once; later calls do nothing. */
+  /**
+   * Completes a task once; later calls do nothing. Counters move before the future completes, so
+   * {@code stats()} read after {@code get()} already includes the task.
+   */
   private void finish(PendingTask t, Task last, Result result) {
-    if (!t.future.complete(result)) {
-      return;
-    }
     lock.lock();
     try {
+      if (t.finished) {
+        return;
+      }
+      t.finished = true;
       if (result.isSuccess()) {
         succeeded++;
       } else {
@@ -680,6 +684,7 @@ final class HandlerPool {
     } finally {
       lock.unlock();
     }
+    t.future.complete(result);
     engine.events.taskCompleted(last, result);
   }
 
@@ -731,6 +736,11 @@ final class HandlerPool {
         pending.add(a.pending);
         endAttemptLocked(a);
       }
+      pending.removeIf(t -> t.finished);
+      for (PendingTask t : pending) {
+        t.finished = true;
+        failed++;
+      }
       for (int s = 0; s < slots.length; s++) {
         Instance inst = slots[s];
         if (inst != null) {
@@ -749,14 +759,7 @@ final class HandlerPool {
       lock.unlock();
     }
     for (PendingTask t : pending) {
-      if (t.future.completeExceptionally(new DaemonClosedException(name, cause))) {
-        lock.lock();
-        try {
-          failed++;
-        } finally {
-          lock.unlock();
-        }
-      }
+      t.future.completeExceptionally(new DaemonClosedException(name, cause));
     }
     return instances;
   }

@@ -15,6 +15,8 @@ final class PendingTask {
   final CompletableFuture<Result> future = new CompletableFuture<>();
   /** The number of the attempt to run next, or running now. Guarded by the pool lock. */
   int attempt = 1;
+  /** Set, under the pool lock, by whichever path reaches the terminal outcome first. */
+  boolean finished;
 
   PendingTask(String id, String type, JsonNode data, int priority, long seq) {
     this.id = id;

@@ -13,6 +13,7 @@ import dev.taskdaemon.TaskListener;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -36,10 +37,21 @@ class FaultsTest {
     return Fakes.create().stub("resize", resize).start(Daemons.resize(maxRetries).listener(outcomes));
   }
 
-  /** For the tests of timeouts. */
-  private TaskDaemon startWithTimeout(Duration timeout, int maxRetries) {
-    return Fakes.create().stub("resize", resize).timeout(timeout)
-        .start(Daemons.resize(maxRetries).listener(outcomes));
+  /**
+   * For the tests of timeouts: the default 30 s timeout on a clock the test moves, so an answer can
+   * never be mistaken for a timeout however slow the machine, and a timeout takes no real time.
+   */
+  private final ManualScheduler clock = new ManualScheduler();
+
+  private TaskDaemon startOnClock(int maxRetries) {
+    return Fakes.create().stub("resize", resize).start(Daemons.resize(maxRetries).listener(outcomes).scheduler(clock));
+  }
+
+  /** Waits for the next attempt to reach the fake, then moves the clock past its timeout. */
+  private void timeOutTheNextAttempt() {
+    resize.takeTask(Duration.ofSeconds(5));
+    await().atMost(5, TimeUnit.SECONDS).until(() -> clock.pendingDelays().contains(Duration.ofSeconds(30)));
+    clock.advance(Duration.ofSeconds(30));
   }
 
   @Test
@@ -128,10 +140,12 @@ class FaultsTest {
   @Test
   void hang_timesOut_theInstanceIsKilledAndReplaced_laterTasksAreServed() throws Exception {
     resize.inject(Fault.HANG);
-    try (TaskDaemon daemon = startWithTimeout(ms(100), 0)) {
-      Result r = await(daemon.submit("resize", Map.of("w", 1)));
+    try (TaskDaemon daemon = startOnClock(0)) {
+      CompletableFuture<Result> pending = daemon.submit("resize", Map.of("w", 1));
+      timeOutTheNextAttempt();
+      Result r = await(pending);
 
-      assertThat(r).isEqualTo(Result.error("handler 'resize' instance resize-0 timed out after 0.1s (attempt 1 of 1);"
+      assertThat(r).isEqualTo(Result.error("handler 'resize' instance resize-0 timed out after 30s (attempt 1 of 1);"
           + " the instance was killed and replaced" + NO_STDOUT, true, Result.Error.Kind.TIMEOUT));
       assertThat(await(daemon.submit("resize", Map.of("w", 2))).json().get("width").asInt()).isEqualTo(2);
       HandlerStats s = daemon.stats("resize");
@@ -145,8 +159,10 @@ class FaultsTest {
   @Test
   void hangOnce_thenTheRetrySucceeds() throws Exception {
     resize.inject(Fault.HANG);
-    try (TaskDaemon daemon = startWithTimeout(ms(250), 1)) {
-      Result r = await(daemon.submit("resize", Map.of("w", 3)));
+    try (TaskDaemon daemon = startOnClock(1)) {
+      CompletableFuture<Result> pending = daemon.submit("resize", Map.of("w", 3));
+      timeOutTheNextAttempt();
+      Result r = await(pending);
 
       assertThat(r.json().get("width").asInt()).isEqualTo(3);
       resize.assertReceived().hasAttempts(1, 2);
@@ -182,11 +198,13 @@ class FaultsTest {
 
   @Test
   void slowerThanTheTimeout_timesOut() throws Exception {
-    resize.slowDelay(Duration.ofSeconds(30)).inject(Fault.SLOW);
-    try (TaskDaemon daemon = startWithTimeout(ms(100), 0)) {
-      Result r = await(daemon.submit("resize", Map.of("w", 1)));
+    resize.slowDelay(Duration.ofSeconds(60)).inject(Fault.SLOW);
+    try (TaskDaemon daemon = startOnClock(0)) {
+      CompletableFuture<Result> pending = daemon.submit("resize", Map.of("w", 1));
+      timeOutTheNextAttempt();
+      Result r = await(pending);
 
-      assertThat(r).isEqualTo(Result.error("handler 'resize' instance resize-0 timed out after 0.1s (attempt 1 of 1);"
+      assertThat(r).isEqualTo(Result.error("handler 'resize' instance resize-0 timed out after 30s (attempt 1 of 1);"
           + " the instance was killed and replaced" + NO_STDOUT, true, Result.Error.Kind.TIMEOUT));
     }
   }
