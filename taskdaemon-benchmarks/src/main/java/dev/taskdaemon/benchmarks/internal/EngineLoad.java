@@ -1,0 +1,69 @@
+package dev.taskdaemon.benchmarks.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.taskdaemon.HandlerSpec;
+import dev.taskdaemon.HandlerStats;
+import dev.taskdaemon.Result;
+import dev.taskdaemon.TaskDaemon;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/** A daemon with one echo handler, driven through its public API as a host application would. */
+final class EngineLoad implements AutoCloseable {
+  private static final Duration TASK_BOUND = Duration.ofMinutes(2);
+
+  final TaskDaemon daemon;
+  private final AtomicLong calls = new AtomicLong();
+
+  private EngineLoad(TaskDaemon daemon) {
+    this.daemon = daemon;
+  }
+
+  /** Starts a daemon whose only handler, {@code echo}, is defined by {@code handler} beyond its basics. */
+  static EngineLoad start(int instances, Consumer<HandlerSpec.Builder> handler) {
+    HandlerSpec.Builder spec = HandlerSpec.builder(Payloads.TASK_TYPE)
+        .instances(instances)
+        .timeout(TASK_BOUND)
+        .maxRetries(0)
+        .queueCapacity(100_000);
+    handler.accept(spec);
+    TaskDaemon daemon = TaskDaemon.builder()
+        .name("bench")
+        .handler(spec.build())
+        .drainTimeout(Duration.ofSeconds(30))
+        .startTimeout(Duration.ofMinutes(5))
+        .start();
+    return new EngineLoad(daemon);
+  }
+
+  /**
+   * A submit-and-wait round trip. Every answer must be a success; one in 1,024 (and the first) is
+   * compared with the data in full, off the latency clock's critical path as far as possible.
+   */
+  Load.Op op(JsonNode data) {
+    return () -> {
+      Result r = daemon.submit(Payloads.TASK_TYPE, data).get(TASK_BOUND.toSeconds() + 10, TimeUnit.SECONDS);
+      if (!r.isSuccess()) {
+        throw new IllegalStateException("task failed: " + r.asError().error());
+      }
+      if ((calls.getAndIncrement() & 1023) == 0 && !r.json().equals(data)) {
+        throw new IllegalStateException("the echo handler returned other data than it was given");
+      }
+    };
+  }
+
+  /** Fails when an instance had to be replaced: a restart would make the figures meaningless. */
+  void checkHealthy() {
+    HandlerStats s = daemon.stats(Payloads.TASK_TYPE);
+    if (s.restarts() > 0 || s.failed() > 0) {
+      throw new IllegalStateException("the echo pool was not healthy during the run: " + s);
+    }
+  }
+
+  @Override
+  public void close() {
+    daemon.close();
+  }
+}

@@ -1,0 +1,146 @@
+package dev.taskdaemon.benchmarks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.taskdaemon.internal.ConfigValidator;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The benchmark still runs end to end: the smoke mode (every measurement, tiny windows) against
+ * real handler processes, a real child JVM, JMH and, where one answers, a real Docker engine. Speed
+ * is not asserted here; that every row is present and measured is.
+ */
+class BenchmarksSmokeTest {
+  private static final List<String> TARGETS = List.of("target_throughput", "target_latency", "target_memory",
+      "target_docker_runtime", "target_warm_pool");
+
+  @TempDir
+  Path tmp;
+
+  @Test
+  void smokeRun_printsEveryRowAndWritesTheSameFiguresAsJson() throws Exception {
+    Path json = tmp.resolve("results.json");
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    int code;
+    try (PrintStream out = new PrintStream(buf, true, StandardCharsets.UTF_8)) {
+      code = Benchmarks.run(out, "--smoke", "--json", json.toString(), "--work", tmp.resolve("work").toString());
+    }
+    String printed = buf.toString(StandardCharsets.UTF_8);
+    JsonNode root = new ObjectMapper().readTree(json.toFile());
+
+    Map<String, JsonNode> rows = new LinkedHashMap<>();
+    root.get("rows").forEach(r -> rows.put(r.get("id").asText(), r));
+    assertThat(rows.keySet()).containsExactlyInAnyOrderElementsOf(expectedIds());
+    assertThat(root.get("info").get("mode").asText()).isEqualTo("smoke");
+    boolean gcc = commandWorks("gcc", "--version");
+    assertThat(root.get("info").get("handler").asText()).startsWith(gcc ? "c-static " : "java ");
+
+    boolean docker = gcc && commandWorks("docker", "version", "--format", "{{.Server.Version}}");
+    boolean dockerRuntime = ConfigValidator.discoverRuntimes(Map.of()).containsKey("docker");
+    if ("1".equals(System.getenv("TASKDAEMON_REQUIRE_DOCKER"))) {
+      assertThat(docker).as("TASKDAEMON_REQUIRE_DOCKER=1 but no Docker engine answers, or no gcc builds the"
+          + " static handler for the image").isTrue();
+    }
+    for (JsonNode r : rows.values()) {
+      String id = r.get("id").asText();
+      boolean dockerRow = id.startsWith("docker_") || id.equals("target_docker_runtime") || id.equals("target_warm_pool");
+      boolean runtimeRow = id.equals("docker_runtime") || id.equals("target_docker_runtime");
+      boolean expectMeasured = !dockerRow || (docker && (!runtimeRow || dockerRuntime));
+      if (!expectMeasured) {
+        assertThat(r.get("measured").asText()).as(id).isEqualTo("not measured");
+        assertThat(r.get("note").asText()).as(id)
+            .contains(!gcc ? "needs the static C handler for a FROM-scratch image"
+                : docker ? "the docker runtime (dev.taskdaemon:taskdaemon-docker) is not on the class path"
+                : "no Docker engine answers");
+        continue;
+      }
+      assertThat(r.get("measured").asText()).as(id + " " + r).isNotEqualTo("not measured");
+      assertThat(r.get("figures").size()).as(id).isPositive();
+      if (!id.startsWith("memory_")) {
+        assertThat(r.get("ratio").asDouble()).as(id).isPositive();
+      }
+      // Every figure the table shows is in the JSON too.
+      assertThat(printed).contains("| " + id + " ").contains(r.get("measured").asText());
+    }
+    for (String t : TARGETS) {
+      JsonNode r = rows.get(t);
+      assertThat(r.get("target").asText()).as(t).matches("[≥≤] [0-9.]+");
+      if (!r.get("ratio").isNull()) {
+        assertThat(r.get("target_met").isBoolean()).as(t).isTrue();
+        assertThat(printed).containsPattern("\\| " + t + " .*\\| (met|MISSED) +\\|");
+      }
+    }
+    assertThat(rows.get("target_memory").get("figures").get("instances_alive").asInt()).isEqualTo(50);
+    assertThat(printed).contains("== Targets (issue 7)");
+    assertThat(code).isEqualTo(docker && dockerRuntime ? 0 : 2);
+  }
+
+  @Test
+  void javaFallbackHandler_servesTheEngineAndTheRawPipeAlike() throws Exception {
+    Path json = tmp.resolve("java.json");
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    int code;
+    try (PrintStream out = new PrintStream(buf, true, StandardCharsets.UTF_8)) {
+      code = Benchmarks.run(out, "--smoke", "--handler", "java", "--only", "pipe,payload", "--instances", "1,4",
+          "--submitters", "1", "--json", json.toString(), "--work", tmp.resolve("work").toString());
+    }
+    JsonNode root = new ObjectMapper().readTree(json.toFile());
+    assertThat(root.get("info").get("handler").asText()).startsWith("java [");
+    List<String> ids = new ArrayList<>();
+    for (JsonNode r : root.get("rows")) {
+      ids.add(r.get("id").asText());
+      assertThat(r.get("measured").asText()).as(r.get("id").asText()).isNotEqualTo("not measured");
+      assertThat(r.get("ratio").asDouble()).as(r.get("id").asText()).isPositive();
+    }
+    assertThat(ids).containsExactly("pipe_i1_s1", "pipe_i4_s1", "target_throughput", "target_latency",
+        "payload_100b", "payload_10kb", "payload_1mb", "payload_10mb");
+    assertThat(code).isZero();
+  }
+
+  private static List<String> expectedIds() {
+    List<String> ids = new ArrayList<>();
+    for (int n : new int[] {1, 4, 16}) {
+      for (int c : new int[] {1, 4, 16, 64}) {
+        ids.add("pipe_i" + n + "_s" + c);
+      }
+    }
+    for (String s : List.of("100b", "10kb", "1mb", "10mb")) {
+      ids.add("payload_" + s);
+    }
+    ids.addAll(List.of("warm_10", "warm_100", "memory_10", "memory_50", "docker_raw", "docker_runtime",
+        "docker_per_task"));
+    for (String s : List.of("100b", "10kb", "1mb")) {
+      ids.add("codec_encode_" + s);
+      ids.add("codec_decode_" + s);
+    }
+    ids.addAll(TARGETS);
+    return ids;
+  }
+
+  private static boolean commandWorks(String... command) throws InterruptedException {
+    Process p;
+    try {
+      p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    } catch (IOException notInstalled) {
+      return false;
+    }
+    if (!p.waitFor(20, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      return false;
+    }
+    return p.exitValue() == 0;
+  }
+}
