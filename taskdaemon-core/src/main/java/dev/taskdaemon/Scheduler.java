@@ -9,6 +9,10 @@ import java.time.Duration;
  * controllable one to drive time by hand in tests.
  *
  * <p>Bounded waits of {@code close()} (drain, stop grace) always use real time.
+ *
+ * <p>The engine calls {@link #schedule} while it holds a pool lock (to arm an instance's timeout as
+ * the task is handed over), so {@code schedule} must return at once and must not call back into the
+ * daemon; the actions themselves run later, with no engine lock held.
  */
 public interface Scheduler {
 

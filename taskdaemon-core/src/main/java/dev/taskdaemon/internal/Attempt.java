@@ -1,7 +1,6 @@
 package dev.taskdaemon.internal;
 
 import dev.taskdaemon.Task;
-import dev.taskdaemon.Scheduler;
 
 /** One attempt of a task on one instance. Ended exactly once, under the pool lock. */
 final class Attempt {
@@ -11,7 +10,8 @@ final class Attempt {
   final long startNanos;
   /** stdout bytes the instance had produced when the attempt started; tells "never flushed" apart. */
   final long stdoutBytesAtStart;
-  Scheduler.Cancellable timeout;
+  /** When the attempt times out ({@link #startNanos} plus the timeout). */
+  long deadlineNanos;
   boolean ended;
 
   Attempt(PendingTask pending, Task task, Instance instance, long startNanos, long stdoutBytesAtStart) {

@@ -20,8 +20,11 @@ import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -35,6 +38,9 @@ import org.slf4j.LoggerFactory;
 final class HandlerPool {
   private static final Duration EXIT_WAIT = Duration.ofSeconds(2);
   private static final Duration KILL_BOUND = Duration.ofSeconds(10);
+  private static final int MAX_PARALLEL_STARTS = 16;
+  /** Requests up to this size are written by the dispatching thread itself (Linux pipes hold 64 KiB). */
+  private static final int INLINE_WRITE_MAX = 16 * 1024;
 
   final Engine engine;
   final HandlerSpec spec;
@@ -94,11 +100,31 @@ final class HandlerPool {
 
   /** Starts every instance in parallel and the dispatcher; throws naming the first failure. */
   void start() {
+    // A bounded pool for the initial launches: the shared I/O pool would grow one thread per
+    // instance and keep them idle for its keep-alive time (hundreds of threads for a large pool).
+    int parallel = Math.min(slots.length, MAX_PARALLEL_STARTS);
+    AtomicInteger n = new AtomicInteger();
+    ExecutorService starter = Executors.newFixedThreadPool(parallel, r -> {
+      Thread t = new Thread(r, "td-" + engine.name + "-" + name + "-start-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
     List<CompletableFuture<Void>> starts = new ArrayList<>();
-    for (int slot = 0; slot < slots.length; slot++) {
-      int s = slot;
-      starts.add(CompletableFuture.runAsync(() -> launchOrThrow(s), engine.io));
+    try {
+      for (int slot = 0; slot < slots.length; slot++) {
+        int s = slot;
+        starts.add(CompletableFuture.runAsync(() -> launchOrThrow(s), starter));
+      }
+      awaitStarts(starts);
+    } finally {
+      starter.shutdown();
     }
+    dispatcher = new Thread(this::dispatchLoop, "td-" + engine.name + "-" + name + "-dispatch");
+    dispatcher.setDaemon(true);
+    dispatcher.start();
+  }
+
+  private void awaitStarts(List<CompletableFuture<Void>> starts) {
     List<String> failures = new ArrayList<>();
     for (CompletableFuture<Void> f : starts) {
       try {
@@ -120,9 +146,6 @@ final class HandlerPool {
       throw new HandlerStartException(name, "handler '" + name + "' (runtime \"" + spec.runtime()
           + "\") could not start its instances: " + String.join("; ", failures));
     }
-    dispatcher = new Thread(this::dispatchLoop, "td-" + engine.name + "-" + name + "-dispatch");
-    dispatcher.setDaemon(true);
-    dispatcher.start();
   }
 
   private void launchOrThrow(int slot) {
@@ -246,7 +269,6 @@ final class HandlerPool {
         return;
       } else {
         queue.add(t);
-        work.signal();
       }
     } finally {
       lock.unlock();
@@ -255,6 +277,100 @@ final class HandlerPool {
     engine.events.taskSubmitted(task);
     if (unhealthy != null) {
       finish(t, task, unhealthy);
+      return;
+    }
+    // Dispatch on this thread: handing the task to the dispatcher costs a thread wake-up per task.
+    dispatchAvailable();
+  }
+
+  /**
+   * Dispatches queued tasks to idle instances until either runs out, on the calling thread. Any
+   * thread may call it (submitter, stdout reader, dispatcher); the claim is re-checked under the
+   * lock, so concurrent callers never hand one instance two tasks. The selection strategy runs with
+   * the lock released.
+   */
+  private void dispatchAvailable() {
+    while (true) {
+      int[] idle;
+      int prev;
+      lock.lock();
+      try {
+        if (stopped || queue.isEmpty()) {
+          return;
+        }
+        idle = idleSlots();
+        if (idle.length == 0) {
+          return;
+        }
+        prev = previousSlot;
+      } finally {
+        lock.unlock();
+      }
+      // One idle instance leaves nothing to choose: skip the strategy (the common case under load).
+      int slot = idle.length == 1 ? idle[0] : select(idle, prev);
+      Attempt attempt = claim(slot);
+      if (attempt != null) {
+        send(attempt);
+      }
+    }
+  }
+
+  /** Gives the head of the queue to the instance in {@code slot} if it is still idle; else null. */
+  private Attempt claim(int slot) {
+    lock.lock();
+    try {
+      Instance inst = slots[slot];
+      if (stopped || inst == null || inst.state != Instance.State.IDLE || queue.isEmpty()) {
+        return null;
+      }
+      PendingTask t = queue.poll();
+      previousSlot = slot;
+      Task task = t.task(t.attempt);
+      Attempt attempt = new Attempt(t, task, inst, engine.nanoTime(), inst.stdoutBytes());
+      attempt.deadlineNanos = attempt.startNanos + settings.timeout().toNanos();
+      inst.state = Instance.State.BUSY;
+      inst.current = attempt;
+      inFlight.add(attempt);
+      armWatchdogLocked(inst);
+      return attempt;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * One timer per instance instead of one per attempt: scheduling and cancelling a timeout for every
+   * task woke the scheduler thread once per task (the new timeout was always the earliest). The
+   * watchdog fires at the deadline of the attempt that armed it and re-arms itself for a later one.
+   * Lock held.
+   */
+  private void armWatchdogLocked(Instance inst) {
+    if (!inst.watchdogArmed) {
+      inst.watchdogArmed = true;
+      long delay = Math.max(0, inst.current.deadlineNanos - engine.nanoTime());
+      engine.schedule(() -> watchdog(inst), Duration.ofNanos(delay));
+    }
+  }
+
+  private void watchdog(Instance inst) {
+    Attempt due = null;
+    lock.lock();
+    try {
+      inst.watchdogArmed = false;
+      Attempt a = inst.current;
+      if (a == null || a.ended || inst.state == Instance.State.DEAD) {
+        return; // idle: the next attempt arms it again
+      }
+      if (engine.nanoTime() - a.deadlineNanos >= 0) {
+        due = a;
+      } else {
+        armWatchdogLocked(inst);
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (due != null) {
+      onTimeout(due);
     }
   }
 
@@ -265,42 +381,21 @@ final class HandlerPool {
   }
 
   private void dispatchLoop() {
-    int[] idle;
+    // Woken only when an instance (re)starts or a retry is queued; submitters and stdout readers
+    // dispatch on their own threads.
     while (true) {
-      int prev;
       lock.lock();
       try {
-        while (!stopped && (queue.isEmpty() || (idle = idleSlots()).length == 0)) {
+        while (!stopped && (queue.isEmpty() || idleSlots().length == 0)) {
           work.awaitUninterruptibly();
         }
         if (stopped) {
           return;
         }
-        idle = idleSlots();
-        prev = previousSlot;
       } finally {
         lock.unlock();
       }
-      int slot = select(idle, prev);
-      Attempt attempt;
-      lock.lock();
-      try {
-        Instance inst = slots[slot];
-        if (stopped || inst == null || inst.state != Instance.State.IDLE || queue.isEmpty()) {
-          continue;
-        }
-        PendingTask t = queue.poll();
-        previousSlot = slot;
-        Task task = t.task(t.attempt);
-        attempt = new Attempt(t, task, inst, engine.nanoTime(), inst.stdoutBytes());
-        inst.state = Instance.State.BUSY;
-        inst.current = attempt;
-        inFlight.add(attempt);
-        attempt.timeout = engine.schedule(() -> onTimeout(attempt), settings.timeout());
-      } finally {
-        lock.unlock();
-      }
-      send(attempt);
+      dispatchAvailable();
     }
   }
 
@@ -342,17 +437,25 @@ final class HandlerPool {
   private void send(Attempt a) {
     engine.events.attemptStarted(a.task, a.instance.name);
     byte[] line = Codec.encode(a.task);
-    engine.execute(() -> {
-      try {
-        a.instance.process.stdin().write(line);
-        a.instance.process.stdin().flush();
-      } catch (Exception e) {
-        // The instance is gone or closed its stdin; the stdout reader will see the end and report
-        // the crash with the exit code. Kill it in case it lingers with stdin closed.
-        log.debug("handler '{}' instance {}: writing the request failed: {}", name, a.instance.name, e.toString());
-        a.instance.process.kill(KILL_BOUND);
-      }
-    });
+    if (line.length <= INLINE_WRITE_MAX) {
+      // The instance is idle, so its stdin pipe is empty: a line this short fits the pipe buffer and
+      // the write returns at once. Handing it to an I/O thread cost a thread wake-up per task.
+      write(a, line);
+    } else {
+      engine.execute(() -> write(a, line));
+    }
+  }
+
+  private void write(Attempt a, byte[] line) {
+    try {
+      a.instance.process.stdin().write(line);
+      a.instance.process.stdin().flush();
+    } catch (Exception e) {
+      // The instance is gone or closed its stdin; the stdout reader will see the end and report
+      // the crash with the exit code. Kill it in case it lingers with stdin closed.
+      log.debug("handler '{}' instance {}: writing the request failed: {}", name, a.instance.name, e.toString());
+      engine.execute(() -> a.instance.process.kill(KILL_BOUND));
+    }
   }
 
   // ---------------------------------------------------------------- attempt outcomes
@@ -376,7 +479,6 @@ final class HandlerPool {
           retireLocked(inst, "answered twice for one task (out of sync)");
         } else if (inst.state != Instance.State.DEAD) {
           inst.state = Instance.State.IDLE;
-          work.signal();
         }
       } else if (inst.state != Instance.State.DEAD) {
         retireLocked(inst, "answered while idle (out of sync)");
@@ -395,6 +497,9 @@ final class HandlerPool {
           + " instance is replaced", name, inst.name, a.task.taskId());
       afterRetire(inst, Duration.ZERO);
     }
+    // Give the instance its next task before completing this one: the handler works while the
+    // submitter wakes up.
+    dispatchAvailable();
     afterAttempt(a, result);
   }
 
@@ -514,9 +619,6 @@ final class HandlerPool {
   /** Marks an attempt ended; returns false if it already was. Lock held. */
   private void endAttemptLocked(Attempt a) {
     a.ended = true;
-    if (a.timeout != null) {
-      a.timeout.cancel();
-    }
     inFlight.remove(a);
     if (a.instance.current == a) {
       a.instance.current = null;

@@ -38,6 +38,8 @@ final class Instance {
   // Guarded by pool.lock.
   State state = State.IDLE;
   Attempt current;
+  /** A watchdog timer is scheduled for this instance (see HandlerPool.armWatchdogLocked). */
+  boolean watchdogArmed;
   long responses;
   /** Why the engine retired this instance, or null while it has not. */
   String retiredFor;
