@@ -25,6 +25,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -151,9 +152,21 @@ public final class Engine {
           "task data for '" + taskType + "' cannot be serialized to JSON (" + taskData.getClass().getName()
               + "): " + firstLine(detail) + ". Pass a Map, a record or POJO with getters, or a JsonNode", ex));
     }
-    PendingTask t = new PendingTask(UUID.randomUUID().toString(), taskType, data, priority, seq.incrementAndGet());
+    PendingTask t = new PendingTask(newTaskId(), taskType, data, priority, seq.incrementAndGet());
     pool.submit(t);
     return t.future;
+  }
+
+  /**
+   * A random (version 4) UUID. Task ids correlate attempts and logs; they guard nothing, so they come
+   * from {@link ThreadLocalRandom} rather than {@link UUID#randomUUID()}, whose shared SecureRandom
+   * serializes concurrent submitters.
+   */
+  static String newTaskId() {
+    ThreadLocalRandom r = ThreadLocalRandom.current();
+    long msb = (r.nextLong() & ~0xF000L) | 0x4000L;
+    long lsb = (r.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+    return new UUID(msb, lsb).toString();
   }
 
   private static String firstLine(String s) {
