@@ -11,8 +11,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -75,66 +73,35 @@ final class Docker {
     return new Warm(n);
   }
 
-  /** The raw-docker baseline: like {@link RawPipe}, through {@code docker run -i}. */
+  /** The raw-docker baseline: a {@link RawPipe} whose processes are {@code docker run -i} clients. */
   final class Warm implements AutoCloseable {
-    private final List<Process> clients = new ArrayList<>();
-    private final BlockingQueue<RawLine> idle;
-    private final List<RawLine> all = new ArrayList<>();
+    private final RawPipe pipe;
 
     Warm(int n) throws IOException {
-      idle = new ArrayBlockingQueue<>(n);
+      RawPipe p;
       try {
-        for (int i = 0; i < n; i++) {
-          Process p = new ProcessBuilder(run("td-bench-" + runId + "-" + i))
-              .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-          clients.add(p);
-          RawLine line = new RawLine(p.getOutputStream(), p.getInputStream());
-          all.add(line);
-          idle.add(line);
-        }
+        // Containers exit on EOF and --rm removes them; give the engine time before the kill.
+        p = new RawPipe(i -> run("td-bench-" + runId + "-" + i), n, 20);
       } catch (IOException | RuntimeException e) {
-        close();
+        removeLeftovers();
         throw e;
       }
+      pipe = p;
     }
 
     /** One round trip on each container, so that container start is not timed as load. */
     void prime(byte[] request, byte[] expected) throws IOException {
-      for (RawLine l : all) {
-        l.roundTrip(request, expected);
-      }
+      pipe.prime(request, expected);
     }
 
     Load.Op op(byte[] request, byte[] expected) {
-      return () -> {
-        RawLine line = idle.take();
-        try {
-          line.roundTrip(request, expected);
-        } finally {
-          idle.put(line);
-        }
-      };
+      return pipe.op(request, expected);
     }
 
-    /** EOF to each container (it exits and --rm removes it), then this run's leftovers by label. */
+    /** EOF to each container, then this run's leftovers by label. */
     @Override
     public void close() {
-      for (Process p : clients) {
-        try {
-          p.getOutputStream().close();
-        } catch (IOException ignored) {
-          // the client is gone already
-        }
-      }
-      for (Process p : clients) {
-        try {
-          if (!p.waitFor(20, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-          }
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
+      pipe.close();
       removeLeftovers();
     }
   }

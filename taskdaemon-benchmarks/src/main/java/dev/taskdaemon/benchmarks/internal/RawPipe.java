@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 
 /**
  * The raw-pipe baseline: {@code n} handler processes started with a bare {@link ProcessBuilder};
@@ -14,15 +15,25 @@ import java.util.concurrent.TimeUnit;
  */
 final class RawPipe implements AutoCloseable {
   private final List<Process> processes = new ArrayList<>();
+  private final List<RawLine> all = new ArrayList<>();
   private final BlockingQueue<RawLine> idle;
+  private final long exitWaitSeconds;
 
   RawPipe(List<String> command, int n) throws IOException {
+    this(i -> command, n, 5);
+  }
+
+  /** {@code n} processes, the {@code i}-th started with {@code command.apply(i)}. */
+  RawPipe(IntFunction<List<String>> command, int n, long exitWaitSeconds) throws IOException {
+    this.exitWaitSeconds = exitWaitSeconds;
     idle = new ArrayBlockingQueue<>(n);
     try {
       for (int i = 0; i < n; i++) {
-        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Process p = new ProcessBuilder(command.apply(i)).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         processes.add(p);
-        idle.add(new RawLine(p.getOutputStream(), p.getInputStream()));
+        RawLine line = new RawLine(p.getOutputStream(), p.getInputStream());
+        all.add(line);
+        idle.add(line);
       }
     } catch (IOException | RuntimeException e) {
       close();
@@ -32,7 +43,7 @@ final class RawPipe implements AutoCloseable {
 
   /** One round trip on each process in turn. */
   void prime(byte[] request, byte[] expected) throws IOException {
-    for (RawLine l : idle) {
+    for (RawLine l : all) {
       l.roundTrip(request, expected);
     }
   }
@@ -61,7 +72,7 @@ final class RawPipe implements AutoCloseable {
     }
     for (Process p : processes) {
       try {
-        if (!p.waitFor(5, TimeUnit.SECONDS)) {
+        if (!p.waitFor(exitWaitSeconds, TimeUnit.SECONDS)) {
           p.destroyForcibly();
           p.waitFor(5, TimeUnit.SECONDS);
         }
