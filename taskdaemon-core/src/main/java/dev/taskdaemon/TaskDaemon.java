@@ -185,9 +185,9 @@ public final class TaskDaemon implements AutoCloseable {
       return handler(b.build());
     }
 
-    /** The handlers defined so far, by name, in definition order. */
+    /** The handlers defined so far, by name, in definition order (a read-only copy). */
     public Map<String, HandlerSpec> handlers() {
-      return Map.copyOf(handlers);
+      return java.util.Collections.unmodifiableMap(new LinkedHashMap<>(handlers));
     }
 
     /** Registers a runtime; it replaces one of the same name found on the class path. */

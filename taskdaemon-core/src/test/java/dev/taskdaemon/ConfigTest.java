@@ -203,6 +203,7 @@ class ConfigTest {
         "retry_on_timeout = false",
         ""));
     TaskDaemon.Builder b = TaskDaemon.builder().fromToml(f);
+    assertThat(b.handlers().keySet()).containsExactly("defaults", "tuned");
     HandlerSpec d = b.handlers().get("defaults");
     assertThat(d.instances()).isEqualTo(2);
     assertThat(d.timeout()).isNull(); // inherits task_timeout
