@@ -489,13 +489,13 @@ final class HandlerPool {
     if (stray) {
       log.warn("handler '{}' instance {} wrote a response while no task was in flight; it is out of sync"
           + " and is replaced", name, inst.name);
-      afterRetire(inst, Duration.ZERO);
+      afterRetire(inst);
       return;
     }
     if (answeredTwice) {
       log.warn("handler '{}' instance {} answered twice for task {}; the second answer is dropped and the"
           + " instance is replaced", name, inst.name, a.task.taskId());
-      afterRetire(inst, Duration.ZERO);
+      afterRetire(inst);
     }
     // Give the instance its next task before completing this one: the handler works while the
     // submitter wakes up.
@@ -515,7 +515,7 @@ final class HandlerPool {
     } finally {
       lock.unlock();
     }
-    afterRetire(inst, Duration.ZERO);
+    afterRetire(inst);
     String msg = "handler '" + name + "' instance " + inst.name + " wrote a stdout line longer than max_line_bytes ("
         + settings.maxLineBytes() + " bytes); the line was dropped and the instance replaced."
         + " Raise max_line_bytes or send large results another way";
@@ -540,7 +540,7 @@ final class HandlerPool {
     } finally {
       lock.unlock();
     }
-    afterRetire(inst, Duration.ZERO);
+    afterRetire(inst);
     StringBuilder msg = new StringBuilder()
         .append("handler '").append(name).append("' instance ").append(inst.name)
         .append(" timed out after ").append(Engine.seconds(settings.timeout()))
@@ -616,7 +616,7 @@ final class HandlerPool {
     return "exited with code " + code + (extra != null ? " (" + extra + ")" : "");
   }
 
-  /** Marks an attempt ended; returns false if it already was. Lock held. */
+  /** Marks a running attempt (an instance's current one, or one not yet {@code ended}) ended. Lock held. */
   private void endAttemptLocked(Attempt a) {
     a.ended = true;
     inFlight.remove(a);
@@ -643,7 +643,7 @@ final class HandlerPool {
   }
 
   /** Kills a retired instance and starts its replacement. Never with the lock held. */
-  private void afterRetire(Instance inst, Duration delay) {
+  private void afterRetire(Instance inst) {
     boolean replace;
     lock.lock();
     try {
@@ -654,7 +654,8 @@ final class HandlerPool {
     engine.events.instanceExited(name, inst.name, inst.retiredFor);
     engine.execute(() -> inst.process.kill(KILL_BOUND));
     if (replace) {
-      scheduleReplacement(inst.info.slot(), delay);
+      // Retired by the engine, not dead on its own: nothing suggests the next one will fail too.
+      scheduleReplacement(inst.info.slot(), Duration.ZERO);
     }
   }
 
