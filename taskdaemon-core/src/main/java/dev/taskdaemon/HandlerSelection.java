@@ -5,8 +5,10 @@ import java.util.Random;
 
 /**
  * Picks which idle instance of a handler's pool gets the next task ({@code handler_selection} in
- * TOML). Called only when at least one instance is idle, from the pool's dispatcher thread and never
- * while a lock is held; an implementation shared by several pools must be thread-safe.
+ * TOML). Called only when more than one instance is idle, on whichever thread dispatches (a submitting
+ * thread, an instance's stdout reader, an engine thread), never while a lock is held; it must be quick
+ * and, when shared by several pools, thread-safe. If it throws (even an {@code Error}) or picks a slot
+ * that is not idle, the engine logs it and uses the lowest idle slot.
  *
  * <p>Slots are numbered {@code 0 .. poolSize-1}; a replaced instance keeps its slot.
  *

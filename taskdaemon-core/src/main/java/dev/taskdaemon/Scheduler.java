@@ -12,7 +12,8 @@ import java.time.Duration;
  *
  * <p>The engine calls {@link #schedule} while it holds a pool lock (to arm an instance's timeout as
  * the task is handed over), so {@code schedule} must return at once and must not call back into the
- * daemon; the actions themselves run later, with no engine lock held.
+ * daemon; the actions themselves run later, with no engine lock held, and only hand work to other
+ * threads.
  */
 public interface Scheduler {
 
@@ -20,15 +21,8 @@ public interface Scheduler {
    * Runs {@code action} once, {@code delay} from now (at once for a zero delay may run it on the
    * caller's thread). Actions are short and never block.
    */
-  Cancellable schedule(Runnable action, Duration delay);
+  void schedule(Runnable action, Duration delay);
 
   /** Monotonic time in nanoseconds, with the meaning of {@link System#nanoTime()}. */
   long nanoTime();
-
-  /** A scheduled action that may be called off. */
-  @FunctionalInterface
-  interface Cancellable {
-    /** Calls the action off if it has not run yet; does nothing otherwise. */
-    void cancel();
-  }
 }

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 
 /**
@@ -56,7 +57,7 @@ public final class TaskDaemon implements AutoCloseable {
    *     engine refuses the task, and with {@link DaemonClosedException} when the daemon stops before
    *     the task ends
    */
-  public CompletableFuture<Result> submit(String taskType, Object taskData) {
+  public TaskFuture submit(String taskType, Object taskData) {
     return engine.submit(taskType, taskData, DEFAULT_PRIORITY);
   }
 
@@ -66,8 +67,18 @@ public final class TaskDaemon implements AutoCloseable {
    *
    * @throws IllegalArgumentException if the priority is outside 0..100
    */
-  public CompletableFuture<Result> submit(String taskType, Object taskData, int priority) {
+  public TaskFuture submit(String taskType, Object taskData, int priority) {
     return engine.submit(taskType, taskData, priority);
+  }
+
+  /**
+   * The pool of one handler: its instances, counters, and run-time control ({@link HandlerPool#resize},
+   * {@link HandlerPool#restart}).
+   *
+   * @throws UnknownTaskTypeException if no handler has that name
+   */
+  public HandlerPool pool(String handler) {
+    return engine.pool(handler);
   }
 
   /** A snapshot of every handler's counters, by handler name. */
@@ -137,6 +148,9 @@ public final class TaskDaemon implements AutoCloseable {
     private Duration startTimeout = Duration.ofMinutes(2);
     private ObjectMapper mapper = Json.mapper();
     private Scheduler scheduler;
+    private Executor callbackExecutor;
+    private Duration settleTime = Duration.ofMillis(50);
+    private boolean startCheck;
     private final List<TaskListener> listeners = new ArrayList<>();
     private final Map<String, HandlerSpec> handlers = new LinkedHashMap<>();
     private final Map<String, HandlerRuntime> runtimes = new LinkedHashMap<>();
@@ -298,6 +312,37 @@ public final class TaskDaemon implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Where the dependent actions of task futures run ({@code whenComplete}, {@code thenApply}, …; see
+     * {@link TaskFuture}). Default: a pool of daemon threads named {@code td-<daemon>-callback-N} that
+     * grows as callbacks block and shrinks when they are idle. An executor given here is not shut down
+     * by the daemon; it must not run actions on the calling thread if they may block.
+     */
+    public Builder callbackExecutor(Executor executor) {
+      this.callbackExecutor = Objects.requireNonNull(executor, "executor");
+      return this;
+    }
+
+    /**
+     * How long a freshly started instance is watched before its first request is written ({@code
+     * settle_time}, default 50 ms): a response it prints in that time is start-up output, never an
+     * answer. Zero gives tasks to an instance as soon as it is launched.
+     */
+    public Builder settleTime(Duration settleTime) {
+      this.settleTime = Check.nonNegative("settle_time", settleTime);
+      return this;
+    }
+
+    /**
+     * Makes {@link #start()} wait until each instance has survived the health window, and fail with the
+     * handler's last stderr lines when every instance of a handler died in it ({@code start_check},
+     * default false: {@code start()} returns as soon as the instances are launched).
+     */
+    public Builder startCheck(boolean startCheck) {
+      this.startCheck = startCheck;
+      return this;
+    }
+
     /** The daemon-wide defaults as they stand (for the TOML loader). */
     public Backoff retryBackoff() {
       return retryBackoff;
@@ -322,7 +367,7 @@ public final class TaskDaemon implements AutoCloseable {
       }
       EngineConfig config = new EngineConfig(name, taskTimeout, maxRetries, taskSelection, queueCapacity,
           retryBackoff, drainTimeout, stopGrace, maxLineBytes, restartBackoff, healthWindow, unhealthyAfter,
-          startTimeout, List.copyOf(listeners), specs, all, mapper, scheduler);
+          startTimeout, List.copyOf(listeners), specs, all, mapper, scheduler, callbackExecutor, settleTime, startCheck);
       return new TaskDaemon(Engine.start(config));
     }
   }

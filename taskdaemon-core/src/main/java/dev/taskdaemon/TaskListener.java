@@ -5,9 +5,14 @@ import java.time.Duration;
 /**
  * Observes tasks and instances. Every method has a no-op default; override the ones you need.
  *
- * <p>Callbacks run on engine threads, never while an engine lock is held, possibly concurrently: an
- * implementation must be thread-safe and quick. An exception thrown by a callback is logged and
- * otherwise ignored.
+ * <p><b>Threads and order.</b> Events are delivered on one thread of the daemon's own ({@code
+ * td-<daemon>-events}), one at a time, in the order the engine emitted them: for one task, submitted →
+ * attempt started → attempt ended → (retry scheduled → attempt started → …) → completed. Delivery is
+ * asynchronous: an event may arrive after the task's future has completed (read {@link
+ * TaskDaemon#stats()}, which is complete once {@code get()} returns, for counts you assert right
+ * away). Every event is delivered before {@link TaskDaemon#close()} returns. A listener that blocks
+ * delays only later events, never a task; one that throws (even an {@code Error}) is logged and
+ * the engine goes on.
  */
 public interface TaskListener {
 

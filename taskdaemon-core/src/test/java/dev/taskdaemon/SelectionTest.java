@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 /** The exact slot order of each selection strategy, with real handler processes. */
@@ -21,6 +22,9 @@ class SelectionTest {
         .handler(TestHandlers.handler("sel").instances(3).selection(selection).build())
         .listener(rec)
         .start()) {
+      // Instances take tasks once their settle time is over; choices are only made among idle ones.
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> daemon.pool("sel").instances().stream()
+          .allMatch(i -> i.state() == InstanceState.IDLE));
       CompletableFuture<Result> blocker = null;
       if (blockSlotZero) {
         blocker = daemon.submit("sel", Map.of("op", "sleep", "ms", 60_000));
@@ -29,12 +33,12 @@ class SelectionTest {
       for (int i = 0; i < tasks; i++) {
         assertThat(daemon.submit("sel", Map.of("i", i)).get(30, TimeUnit.SECONDS).isSuccess()).isTrue();
       }
-      List<String> slots = new ArrayList<>(rec.attemptInstances);
       if (blocker != null) {
         daemon.shutdownNow();
       }
-      return slots;
     }
+    // Events are delivered in order, all of them before close() returns.
+    return new ArrayList<>(rec.attemptInstances);
   }
 
   @Test

@@ -8,17 +8,21 @@ final class Attempt {
   final Task task;
   final Instance instance;
   final long startNanos;
-  /** stdout bytes the instance had produced when the attempt started; tells "never flushed" apart. */
-  final long stdoutBytesAtStart;
+  /**
+   * How many stdout bytes the engine had received from the instance when it wrote the request: a line
+   * that starts before this offset was in the pipe already and can never be this attempt's answer.
+   */
+  volatile long mark = Long.MAX_VALUE;
   /** When the attempt times out ({@link #startNanos} plus the timeout). */
   long deadlineNanos;
   boolean ended;
+  /** The first stdout line skipped as a non-response during the attempt, with why; explains a timeout. */
+  String firstSkipped;
 
-  Attempt(PendingTask pending, Task task, Instance instance, long startNanos, long stdoutBytesAtStart) {
+  Attempt(PendingTask pending, Task task, Instance instance, long startNanos) {
     this.pending = pending;
     this.task = task;
     this.instance = instance;
     this.startNanos = startNanos;
-    this.stdoutBytesAtStart = stdoutBytesAtStart;
   }
 }

@@ -1,136 +1,154 @@
 package dev.taskdaemon.internal;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.NullNode;
 import dev.taskdaemon.Result;
 import dev.taskdaemon.Task;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 
 /**
  * The wire protocol: one request line out, one response line in. Stateless and thread-safe.
  *
  * <p>Request: exactly {@code {"task_id","task_type","task_data","attempt"}}, newline-terminated.
- * Response: a JSON object whose {@code status} is {@code "success"} or {@code "error"}; any other
- * line is not a response.
+ * Response: a JSON object whose {@code status} is {@code "success"} or {@code "error"}, optionally
+ * carrying the {@code task_id} it answers; any other line is not a response.
  */
 public final class Codec {
   /** The message used when an error response carries no usable {@code error} field. */
   public static final String MISSING_ERROR = "handler returned status \"error\" without an error message";
 
-  // Handlers in the wild emit raw control characters (a NUL, a tab) inside strings; accept them
-  // rather than dropping a real answer.
-  // Line length is bounded by max_line_bytes already; Jackson's own default cap on string length
-  // (20 million characters) would silently reject a legitimate large result.
-  private static final ObjectMapper READER = JsonMapper.builder(JsonFactory.builder()
-          .streamReadConstraints(StreamReadConstraints.builder()
-              .maxStringLength(Integer.MAX_VALUE)
-              .maxNumberLength(100_000)
-              .build())
-          .build())
-      .enable(JsonReadFeature.ALLOW_UNESCAPED_CONTROL_CHARS)
-      .build();
-  private static final JsonFactory FACTORY = Json.mapper().getFactory();
+  private static final byte[] ATTEMPT = ",\"attempt\":".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] DATA = ",\"task_data\":".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] TYPE = "\",\"task_type\":".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] ID = "{\"task_id\":\"".getBytes(StandardCharsets.US_ASCII);
 
   private Codec() {}
 
+  /** What one stdout line turned out to be. */
+  public sealed interface Line permits Response, Skipped {}
+
+  /**
+   * A response.
+   *
+   * @param result the outcome it reports
+   * @param taskId the top-level {@code task_id} it carries, or null when it carries none
+   */
+  public record Response(Result result, String taskId) implements Line {}
+
+  /**
+   * A line that is not a response.
+   *
+   * @param why why not, for people ("it is a JSON array, not an object")
+   * @param meantAsResponse it looks like a response was meant (worth a warning)
+   */
+  public record Skipped(String why, boolean meantAsResponse) implements Line {}
+
   /** Encodes {@code task} as one request line, ending in {@code \n}. */
   public static byte[] encode(Task task) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(128);
-    try (JsonGenerator g = FACTORY.createGenerator(out)) {
-      g.writeStartObject();
-      g.writeStringField("task_id", task.taskId());
-      g.writeStringField("task_type", task.taskType());
-      g.writeFieldName("task_data");
-      g.writeRawValue(new String(task.taskDataBytes(), StandardCharsets.UTF_8));
-      g.writeNumberField("attempt", task.attempt());
-      g.writeEndObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot encode task " + task.taskId(), e);
-    }
-    out.write('\n');
-    return out.toByteArray();
+    return request(task.taskId(), jsonString(task.taskType()), task.taskDataBytes(), task.attempt());
+  }
+
+  /** {@code s} as a JSON string literal, quotes included, in UTF-8. */
+  public static byte[] jsonString(String s) {
+    byte[] body = JsonStringEncoder.getInstance().quoteAsUTF8(s);
+    byte[] out = new byte[body.length + 2];
+    out[0] = '"';
+    System.arraycopy(body, 0, out, 1, body.length);
+    out[out.length - 1] = '"';
+    return out;
   }
 
   /**
-   * Decodes one line (without its newline). Returns the response, or {@code null} when the line is
-   * not a response (plain text, other JSON, a JSON value that is not an object with a valid status),
-   * or {@link #MALFORMED}.
+   * One request line from its parts: {@code taskId} is a UUID (nothing to escape), {@code quotedType}
+   * comes from {@link #jsonString}, {@code data} is encoded JSON without a raw newline.
+   */
+  public static byte[] request(String taskId, byte[] quotedType, byte[] data, int attempt) {
+    byte[] n = Integer.toString(attempt).getBytes(StandardCharsets.US_ASCII);
+    byte[] out = new byte[ID.length + taskId.length() + TYPE.length + quotedType.length + DATA.length + data.length
+        + ATTEMPT.length + n.length + 2];
+    int p = put(out, 0, ID);
+    for (int i = 0; i < taskId.length(); i++) {
+      out[p++] = (byte) taskId.charAt(i);
+    }
+    p = put(out, p, TYPE);
+    p = put(out, p, quotedType);
+    p = put(out, p, DATA);
+    p = put(out, p, data);
+    p = put(out, p, ATTEMPT);
+    p = put(out, p, n);
+    out[p++] = '}';
+    out[p] = '\n';
+    return out;
+  }
+
+  private static int put(byte[] out, int p, byte[] b) {
+    System.arraycopy(b, 0, out, p, b.length);
+    return p + b.length;
+  }
+
+  /**
+   * Decodes one line (without its newline) to a {@link Result}, or {@code null} when it is not a
+   * response. See {@link #decodeLine} for the reason a line was skipped.
    */
   public static Result decode(byte[] buf, int off, int len) {
-    // Cheap pre-check: a response is an object, so it starts with '{' after blanks.
+    return decodeLine(buf, off, len) instanceof Response r ? r.result() : null;
+  }
+
+  /** Decodes one line (without its newline). */
+  public static Line decodeLine(byte[] buf, int off, int len) {
     int i = off;
     int end = off + len;
     while (i < end && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r')) {
       i++;
     }
-    if (i == end || buf[i] != '{') {
-      return null;
+    if (i == end) {
+      return new Skipped("it is an empty line", false);
+    }
+    if (buf[i] != '{') {
+      return new Skipped(notAnObject(buf, i, end), false);
     }
     JsonNode node;
     try {
-      node = READER.readTree(buf, off, len);
+      node = Json.results().readTree(buf, off, len);
+    } catch (StreamConstraintsException e) {
+      return new Skipped("it exceeds the JSON parser's limits (" + firstSentence(e.getOriginalMessage()) + ")",
+          mentionsStatus(buf, i, end));
     } catch (IOException e) {
       // Invalid UTF-8 makes the byte parser give up; decode with replacement characters and retry so
       // a response with a bad byte in a message is still delivered.
       try {
-        node = READER.readTree(new String(buf, off, len, StandardCharsets.UTF_8));
+        node = Json.results().readTree(new String(buf, off, len, StandardCharsets.UTF_8));
       } catch (IOException again) {
-        return looksLikeBrokenResponse(buf, off, len) ? MALFORMED : null;
+        String detail = again instanceof com.fasterxml.jackson.core.JacksonException j ? j.getOriginalMessage()
+            : again.getMessage();
+        return new Skipped("it is not valid JSON (" + firstSentence(detail) + ")", mentionsStatus(buf, i, end));
       }
     }
     return fromNode(node);
   }
 
-  /**
-   * Returned by {@link #decode} for a line that is not valid JSON but looks like a response was meant
-   * (it starts with a brace and mentions {@code "status"}): skipped like any other non-response, but
-   * worth a warning, since the task will otherwise wait for its timeout. Compare by identity.
-   */
-  public static final Result MALFORMED = new Result.Failure("malformed response line", false);
-
-  private static boolean looksLikeBrokenResponse(byte[] buf, int off, int len) {
-    int i = off;
-    while (i < off + len && buf[i] == ' ') {
-      i++;
-    }
-    if (i == off + len || buf[i] != '{') {
-      return false;
-    }
-    byte[] status = "\"status\"".getBytes(StandardCharsets.US_ASCII);
-    outer:
-    for (int p = i; p <= off + len - status.length; p++) {
-      for (int k = 0; k < status.length; k++) {
-        if (buf[p + k] != status[k]) {
-          continue outer;
-        }
-      }
-      return true;
-    }
-    return false;
-  }
-
-  /** Decodes a parsed line; {@code null} when it is not a response. */
-  public static Result fromNode(JsonNode node) {
+  /** Decodes a parsed line. */
+  public static Line fromNode(JsonNode node) {
     if (node == null || !node.isObject()) {
-      return null;
+      return new Skipped("it is not a JSON object", false);
     }
     JsonNode status = node.get("status");
-    if (status == null || !status.isTextual()) {
-      return null;
+    if (status == null) {
+      return new Skipped("it has no \"status\" field", false);
     }
+    if (!status.isTextual()) {
+      return new Skipped("its \"status\" is " + shorten(status.toString()) + ", not \"success\" or \"error\"", true);
+    }
+    JsonNode id = node.get("task_id");
+    String taskId = id != null && id.isTextual() ? id.textValue() : null;
     switch (status.textValue()) {
       case "success": {
         JsonNode result = node.get("result");
-        return new Result.Success(result == null ? NullNode.getInstance() : result);
+        return new Response(new Result.Success(result == null ? NullNode.getInstance() : result), taskId);
       }
       case "error": {
         JsonNode error = node.get("error");
@@ -143,10 +161,78 @@ public final class Codec {
           message = error.toString();
         }
         JsonNode retryable = node.get("retryable");
-        return new Result.Failure(message, retryable != null && retryable.isBoolean() && retryable.booleanValue());
+        return new Response(
+            new Result.Failure(message, retryable != null && retryable.isBoolean() && retryable.booleanValue()), taskId);
       }
-      default:
-        return null;
+      default: {
+        String s = status.textValue();
+        String lower = s.toLowerCase(Locale.ROOT);
+        if (lower.equals("success") || lower.equals("error")) {
+          return new Skipped("its \"status\" is \"" + s + "\"; it must be lower-case \"" + lower + "\"", true);
+        }
+        return new Skipped("its \"status\" is \"" + shorten(s) + "\", not \"success\" or \"error\"", true);
+      }
     }
+  }
+
+  private static String notAnObject(byte[] buf, int i, int end) {
+    int b = buf[i] & 0xFF;
+    if (b == 0xEF && i + 2 < end && (buf[i + 1] & 0xFF) == 0xBB && (buf[i + 2] & 0xFF) == 0xBF) {
+      return "it starts with a UTF-8 byte-order mark; a response must start with '{'";
+    }
+    if (b == 0) {
+      return "it starts with a NUL byte; a response must start with '{'";
+    }
+    if (b == '[') {
+      return "it is a JSON array, not an object";
+    }
+    if (b == '"') {
+      return "it is a JSON string, not an object";
+    }
+    if (b == '-' || (b >= '0' && b <= '9')) {
+      return "it is a number or text, not a JSON object";
+    }
+    if (startsWith(buf, i, end, "null") || startsWith(buf, i, end, "true") || startsWith(buf, i, end, "false")) {
+      return "it is a JSON literal or text, not a JSON object";
+    }
+    return "it is not JSON (a response starts with '{')";
+  }
+
+  private static boolean startsWith(byte[] buf, int i, int end, String s) {
+    if (end - i < s.length()) {
+      return false;
+    }
+    for (int k = 0; k < s.length(); k++) {
+      if (buf[i + k] != s.charAt(k)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean mentionsStatus(byte[] buf, int from, int end) {
+    byte[] status = "\"status\"".getBytes(StandardCharsets.US_ASCII);
+    outer:
+    for (int p = from; p <= end - status.length; p++) {
+      for (int k = 0; k < status.length; k++) {
+        if (buf[p + k] != status[k]) {
+          continue outer;
+        }
+      }
+      return true;
+    }
+    return false;
+  }
+
+  private static String firstSentence(String s) {
+    if (s == null) {
+      return "no detail";
+    }
+    int nl = s.indexOf('\n');
+    return shorten(nl < 0 ? s : s.substring(0, nl));
+  }
+
+  private static String shorten(String s) {
+    return s.length() <= 120 ? s : s.substring(0, 120) + "…";
   }
 }

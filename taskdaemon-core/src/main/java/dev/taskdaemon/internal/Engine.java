@@ -1,13 +1,13 @@
 package dev.taskdaemon.internal;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.NullNode;
 import dev.taskdaemon.DaemonClosedException;
 import dev.taskdaemon.HandlerSpec;
 import dev.taskdaemon.HandlerStartException;
 import dev.taskdaemon.HandlerStats;
 import dev.taskdaemon.Result;
 import dev.taskdaemon.Scheduler;
+import dev.taskdaemon.Task;
+import dev.taskdaemon.TaskFuture;
 import dev.taskdaemon.TaskDataException;
 import dev.taskdaemon.UnknownTaskTypeException;
 import dev.taskdaemon.spi.HandlerRuntime;
@@ -21,14 +21,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,7 +47,12 @@ public final class Engine {
   final Scheduler scheduler;
   private final SystemScheduler ownScheduler;
   final ExecutorService io;
-  private final Map<String, HandlerPool> pools = new LinkedHashMap<>();
+  private final ExecutorService ownCallbacks;
+  private final Executor callbacks;
+  /** shutdownNow() was called: a close() in progress stops draining at once. */
+  private volatile boolean abort;
+  private final CountDownLatch stoppedLatch = new CountDownLatch(1);
+  private final Map<String, Pool> pools = new LinkedHashMap<>();
   private final Map<HandlerRuntime, List<HandlerSpec>> runtimesInUse = new IdentityHashMap<>();
   private final RuntimeContext context;
   private final AtomicLong seq = new AtomicLong();
@@ -60,11 +66,24 @@ public final class Engine {
     this.config = config;
     this.name = config.name();
     this.session = UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-    this.events = new Events(config.listeners());
+    this.events = new Events(config.listeners(), "td-" + name + "-events");
     this.ownScheduler = config.scheduler() == null ? new SystemScheduler("td-" + name + "-scheduler-1") : null;
     this.scheduler = config.scheduler() != null ? config.scheduler() : ownScheduler;
     this.io = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
-        threads("td-" + name + "-io"));
+        Threads.factory("td-" + name + "-io"));
+    this.ownCallbacks = config.callbackExecutor() == null
+        ? new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
+            Threads.factory("td-" + name + "-callback"))
+        : null;
+    Executor given = config.callbackExecutor() != null ? config.callbackExecutor() : ownCallbacks;
+    // After close() the daemon's own pool is shut down: a callback added later runs on the caller.
+    this.callbacks = r -> {
+      try {
+        given.execute(r);
+      } catch (RejectedExecutionException e) {
+        r.run();
+      }
+    };
     this.context = new RuntimeContext(name, session, config.stopGrace());
   }
 
@@ -84,7 +103,7 @@ public final class Engine {
     for (HandlerSpec h : config.handlers()) {
       HandlerRuntime rt = config.runtimes().get(h.runtime());
       runtimesInUse.computeIfAbsent(rt, k -> new ArrayList<>()).add(h);
-      pools.put(h.name(), new HandlerPool(this, h, config.settingsFor(h), rt));
+      pools.put(h.name(), new Pool(this, h, config.settingsFor(h), rt));
     }
     for (Map.Entry<HandlerRuntime, List<HandlerSpec>> r : runtimesInUse.entrySet()) {
       r.getKey().open(context, List.copyOf(r.getValue()));
@@ -92,7 +111,7 @@ public final class Engine {
     shutdownHook = new Thread(() -> shutdown("the JVM is shutting down", false), "td-" + name + "-shutdown-hook");
     Runtime.getRuntime().addShutdownHook(shutdownHook);
     List<CompletableFuture<Void>> starts = new ArrayList<>();
-    for (HandlerPool p : pools.values()) {
+    for (Pool p : pools.values()) {
       starts.add(CompletableFuture.runAsync(p::start, io));
     }
     List<String> failures = new ArrayList<>();
@@ -127,35 +146,73 @@ public final class Engine {
     return List.copyOf(pools.keySet());
   }
 
-  public CompletableFuture<Result> submit(String taskType, Object taskData, int priority) {
+  public TaskFuture submit(String taskType, Object taskData, int priority) {
     if (priority < 0 || priority > 100) {
       throw new IllegalArgumentException("priority must be from 0 to 100, was " + priority);
     }
-    HandlerPool pool = pools.get(taskType);
+    String id = newTaskId();
+    TaskFuture future = new TaskFuture(id, callbacks);
+    Pool pool = pools.get(taskType);
     if (closed) {
-      return CompletableFuture.failedFuture(closedException(taskType));
+      future.completeExceptionally(closedException(taskType));
+      return future;
     }
     if (pool == null) {
-      return CompletableFuture.failedFuture(new UnknownTaskTypeException(taskType,
-          "no handler for task type '" + taskType + "'; configured handlers: " + pools.keySet()
-              + ". Add a [handlers." + taskType + "] table to handlers.toml or define it with"
-              + " TaskDaemon.builder().handler(\"" + taskType + "\", ...)"));
+      future.completeExceptionally(unknownTaskType(taskType));
+      return future;
     }
-    JsonNode data;
+    byte[] data;
     try {
-      data = taskData == null ? NullNode.getInstance()
-          : taskData instanceof JsonNode j ? j : config.mapper().valueToTree(taskData);
-    } catch (IllegalArgumentException ex) {
-      String detail = ex.getCause() != null && ex.getCause().getMessage() != null
-          ? ex.getCause().getMessage() : ex.getMessage();
-      return CompletableFuture.failedFuture(new TaskDataException(taskType,
-          "task data for '" + taskType + "' cannot be serialized to JSON (" + taskData.getClass().getName()
-              + "): " + firstLine(detail) + ". Pass a Map, a record or POJO with getters, or a JsonNode", ex));
+      data = encode(taskType, taskData);
+    } catch (TaskDataException e) {
+      future.completeExceptionally(e);
+      return future;
     }
-    PendingTask t = new PendingTask(newTaskId(), taskType, data, priority, seq.incrementAndGet());
-    pool.submit(t);
-    return t.future;
+    pool.submit(new PendingTask(Task.ofJson(id, taskType, data, 1), priority, seq.incrementAndGet(), future));
+    return future;
   }
+
+  private UnknownTaskTypeException unknownTaskType(String taskType) {
+    return new UnknownTaskTypeException(taskType,
+        "no handler for task type '" + taskType + "'; configured handlers: " + pools.keySet()
+            + ". Add a [handlers." + taskType + "] table to handlers.toml or define it with"
+            + " TaskDaemon.builder().handler(\"" + taskType + "\", ...)");
+  }
+
+  /**
+   * Encodes task data once, at submit, into the bytes every attempt writes: data that cannot be
+   * encoded is refused here, before it could fail on a dispatch path.
+   */
+  private byte[] encode(String taskType, Object taskData) {
+    byte[] data;
+    try {
+      data = taskData == null ? NULL : config.mapper().writeValueAsBytes(taskData);
+    } catch (Exception | StackOverflowError e) {
+      Throwable root = e;
+      while (root.getCause() != null && root.getCause() != root) {
+        root = root.getCause();
+      }
+      String detail = e instanceof StackOverflowError ? "it nests too deeply (stack overflow while encoding)"
+          : e instanceof com.fasterxml.jackson.core.JacksonException j ? j.getOriginalMessage() : e.getMessage();
+      if (root != e && root.getMessage() != null && !(e instanceof com.fasterxml.jackson.core.JacksonException)) {
+        detail = root.getMessage();
+      }
+      throw new TaskDataException(taskType, "task data for '" + taskType + "' cannot be serialized to JSON ("
+          + taskData.getClass().getName() + "): " + firstLine(detail)
+          + ". Pass a Map, a record or POJO with getters, or a JsonNode", e);
+    }
+    for (byte b : data) {
+      if (b == '\n' || b == '\r') {
+        // Only a raw value (@JsonRawValue, a custom serializer) can put one there: it would split the request line.
+        throw new TaskDataException(taskType, "task data for '" + taskType + "' encodes to JSON with a raw line"
+            + " break (from a raw value or a custom serializer), which would break the one-line request;"
+            + " escape it or remove the raw value");
+      }
+    }
+    return data;
+  }
+
+  private static final byte[] NULL = "null".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
   /**
    * A random (version 4) UUID. Task ids correlate attempts and logs; they guard nothing, so they come
@@ -186,9 +243,18 @@ public final class Engine {
         + "); submit tasks before close(), or start a new daemon");
   }
 
+  /** The pool of handler {@code name}. */
+  public dev.taskdaemon.HandlerPool pool(String name) {
+    Pool p = pools.get(name);
+    if (p == null) {
+      throw unknownTaskType(name);
+    }
+    return p;
+  }
+
   public Map<String, HandlerStats> stats() {
     Map<String, HandlerStats> m = new LinkedHashMap<>();
-    for (HandlerPool p : pools.values()) {
+    for (Pool p : pools.values()) {
       m.put(p.name, p.stats());
     }
     return m;
@@ -199,43 +265,79 @@ public final class Engine {
     shutdown("close() was called", true);
   }
 
-  /** Immediate: fail everything pending, kill instances. */
+  /** Immediate: fail everything pending, kill instances. Cuts a close() that is draining short. */
   public void shutdownNow() {
+    abort = true;
+    for (Pool p : pools.values()) {
+      p.wake();
+    }
     shutdown("shutdownNow() was called", false);
   }
 
   private void shutdown(String cause, boolean drain) {
     synchronized (stateLock) {
       if (stopped) {
+        // Another call is stopping the daemon (a shutdownNow() during close() has already told it to
+        // hurry); wait for it, bounded, unless this is a callback of the very thread doing it.
+        if (!events.onDeliveryThread()) {
+          awaitStopped();
+        }
         return;
       }
       stopped = true;
       closeCause = cause;
       closed = true;
     }
-    for (HandlerPool p : pools.values()) {
+    try {
+      stop(cause, drain);
+    } finally {
+      stoppedLatch.countDown();
+    }
+  }
+
+  private void awaitStopped() {
+    try {
+      if (!stoppedLatch.await(2, TimeUnit.MINUTES)) {
+        LOG.warn("daemon '{}': the shutdown in progress did not finish within 2 minutes", name);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void stop(String cause, boolean drain) {
+    for (Pool p : pools.values()) {
       p.beginClose();
     }
+    boolean drained = true;
     if (drain) {
       long deadline = System.nanoTime() + config.drainTimeout().toNanos();
       try {
-        for (HandlerPool p : pools.values()) {
-          if (!p.awaitDrained(deadline)) {
-            LOG.warn("daemon '{}': handler '{}' still had tasks after drain_timeout {}; they fail", name, p.name,
-                seconds(config.drainTimeout()));
+        for (Pool p : pools.values()) {
+          if (!p.awaitDrained(deadline, () -> abort)) {
+            drained = false;
+            if (!abort) {
+              LOG.warn("daemon '{}': handler '{}' still had tasks after drain_timeout {}; they fail", name, p.name,
+                  seconds(config.drainTimeout()));
+            }
           }
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
     }
-    String failCause = drain
-        ? "daemon '" + name + "' was closed before the task finished (drain_timeout " + seconds(config.drainTimeout())
-            + " elapsed)"
-        : "daemon '" + name + "' was shut down before the task finished (" + cause + ")";
+    String failCause = abort
+        ? "daemon '" + name + "' was shut down before the task finished (shutdownNow() was called)"
+        : drain
+            ? "daemon '" + name + "' was closed before the task finished (drain_timeout "
+                + seconds(config.drainTimeout()) + " elapsed)"
+            : "daemon '" + name + "' was shut down before the task finished (" + cause + ")";
+    if (drain && drained && !abort) {
+      failCause = "daemon '" + name + "' was closed before the task finished";
+    }
     List<Instance> instances = new ArrayList<>();
-    Map<Instance, HandlerPool> owner = new IdentityHashMap<>();
-    for (HandlerPool p : pools.values()) {
+    Map<Instance, Pool> owner = new IdentityHashMap<>();
+    for (Pool p : pools.values()) {
       for (Instance i : p.stop(failCause)) {
         instances.add(i);
         owner.put(i, p);
@@ -244,9 +346,6 @@ public final class Engine {
     stopInstances(instances, owner, drain);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     try {
-      for (HandlerPool p : pools.values()) {
-        p.joinDispatcher(deadline);
-      }
       for (Instance i : instances) {
         if (!i.joinThreads(deadline)) {
           LOG.warn("daemon '{}': reader threads of instance {} did not end", name, i.name);
@@ -273,6 +372,10 @@ public final class Engine {
         LOG.warn("daemon '{}': runtime '{}' failed to close", name, rt.name(), e);
       }
     }
+    events.close(System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
+    if (ownCallbacks != null) {
+      ownCallbacks.shutdown(); // queued callbacks still run; none is waited for (a callback may be closing us)
+    }
     if (shutdownHook != null && Thread.currentThread() != shutdownHook) {
       try {
         Runtime.getRuntime().removeShutdownHook(shutdownHook);
@@ -284,18 +387,15 @@ public final class Engine {
   }
 
   /** close stdin → grace → terminate → kill, for all instances in parallel; bounded. */
-  private void stopInstances(List<Instance> instances, Map<Instance, HandlerPool> owner, boolean graceful) {
+  private void stopInstances(List<Instance> instances, Map<Instance, Pool> owner, boolean graceful) {
     List<Thread> stoppers = new ArrayList<>();
     for (Instance inst : instances) {
-      HandlerPool pool = owner.get(inst);
-      Thread t = new Thread(() -> stopInstance(inst, pool.settings.stopGrace(), graceful),
-          "td-" + name + "-stop-" + inst.name);
-      t.setDaemon(true);
-      t.start();
-      stoppers.add(t);
+      Pool pool = owner.get(inst);
+      stoppers.add(Threads.start("td-" + name + "-stop-" + inst.name, 0,
+          () -> stopInstance(inst, pool.settings.stopGrace(), graceful)));
     }
     long bound = TimeUnit.SECONDS.toNanos(30);
-    for (HandlerPool p : pools.values()) {
+    for (Pool p : pools.values()) {
       bound = Math.max(bound, p.settings.stopGrace().plus(TERMINATE_WAIT).plus(KILL_BOUND).toNanos());
     }
     long deadline = System.nanoTime() + bound;
@@ -313,7 +413,7 @@ public final class Engine {
   }
 
   private void stopInstance(Instance inst, Duration grace, boolean graceful) {
-    if (graceful) {
+    if (graceful && !abort) {
       try {
         inst.process.stdin().close();
       } catch (IOException ignored) {
@@ -322,37 +422,46 @@ public final class Engine {
       if (waitExit(inst, grace)) {
         return;
       }
-      LOG.info("instance {} did not exit within stop_grace {} after stdin closed; stopping it", inst.name,
-          seconds(grace));
-      inst.process.terminate();
-      if (waitExit(inst, TERMINATE_WAIT)) {
-        return;
+      if (!abort) {
+        LOG.info("instance {} did not exit within stop_grace {} after stdin closed; stopping it", inst.name,
+            seconds(grace));
+        inst.process.terminate();
+        if (waitExit(inst, TERMINATE_WAIT)) {
+          return;
+        }
+        LOG.warn("instance {} ignored the stop request; killing it", inst.name);
       }
-      LOG.warn("instance {} ignored the stop request; killing it", inst.name);
     }
     inst.process.kill(KILL_BOUND);
   }
 
-  private static boolean waitExit(Instance inst, Duration d) {
-    try {
-      inst.process.onExit().get(d.toMillis(), TimeUnit.MILLISECONDS);
-      return true;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    } catch (Exception e) {
-      return false;
+  /** Waits for the instance to exit; gives up early when shutdownNow() asks to hurry. */
+  private boolean waitExit(Instance inst, Duration d) {
+    Deadline deadline = Deadline.after(d);
+    while (!deadline.expired() && !abort) {
+      try {
+        inst.process.onExit().get(Math.min(50, deadline.remainingMillis()), TimeUnit.MILLISECONDS);
+        return true;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      } catch (TimeoutException e) {
+        // keep waiting
+      } catch (Exception e) {
+        return false;
+      }
     }
+    return inst.process.onExit().isDone();
   }
 
   // ---------------------------------------------------------------- helpers
 
   /** Schedules on the daemon's scheduler; after shutdown, quietly does nothing. */
-  Scheduler.Cancellable schedule(Runnable r, Duration delay) {
+  void schedule(Runnable r, Duration delay) {
     try {
-      return scheduler.schedule(r, delay);
+      scheduler.schedule(r, delay);
     } catch (RejectedExecutionException e) {
-      return null;
+      // shut down with the daemon: nothing more is to run
     }
   }
 
@@ -375,14 +484,5 @@ public final class Engine {
       return (ms / 1000) + "s";
     }
     return String.format(java.util.Locale.ROOT, "%.3fs", ms / 1000.0).replaceAll("0+s$", "s");
-  }
-
-  private static ThreadFactory threads(String prefix) {
-    AtomicInteger n = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
   }
 }

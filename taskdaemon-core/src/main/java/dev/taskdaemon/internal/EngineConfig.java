@@ -10,6 +10,7 @@ import dev.taskdaemon.spi.HandlerRuntime;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executor;
 
 /** Everything the builder collected, validated. */
 public record EngineConfig(
@@ -30,7 +31,10 @@ public record EngineConfig(
     List<HandlerSpec> handlers,
     Map<String, HandlerRuntime> runtimes,
     ObjectMapper mapper,
-    Scheduler scheduler) {
+    Scheduler scheduler,
+    Executor callbackExecutor,
+    Duration settleTime,
+    boolean startCheck) {
 
   PoolSettings settingsFor(HandlerSpec h) {
     return new PoolSettings(
@@ -47,6 +51,9 @@ public record EngineConfig(
         h.selection(),
         restartBackoff,
         healthWindow,
-        unhealthyAfter);
+        unhealthyAfter,
+        settleTime,
+        startCheck,
+        startTimeout);
   }
 }

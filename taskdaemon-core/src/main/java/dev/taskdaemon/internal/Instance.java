@@ -1,6 +1,7 @@
 package dev.taskdaemon.internal;
 
-import dev.taskdaemon.Result;
+import dev.taskdaemon.InstanceState;
+import dev.taskdaemon.InstanceStatus;
 import dev.taskdaemon.spi.HandlerProcess;
 import dev.taskdaemon.spi.InstanceInfo;
 import java.io.IOException;
@@ -13,59 +14,71 @@ import org.slf4j.Logger;
 
 /**
  * One running instance: its process, a stdout reader thread that only decodes lines and hands them
- * to the pool, and a stderr thread that drains, logs and remembers the last lines. All state
- * changes go through the pool, under the pool lock.
+ * to the pool, and a stderr thread that drains, logs and remembers the last lines. Its state moves
+ * only through {@link InstanceSlots}, under the pool lock.
  */
 final class Instance {
-  enum State { IDLE, BUSY, DEAD }
-
   private static final long THREAD_STACK = 256 * 1024;
   private static final int STDERR_MAX_LINE = 64 * 1024;
 
-  final HandlerPool pool;
+  final Pool pool;
   final InstanceInfo info;
   final String name;
   final HandlerProcess process;
   final StderrTail stderrTail = new StderrTail(20);
   final long startedNanos;
+  final long launchedAtMillis = System.currentTimeMillis();
   final CountDownLatch stderrDone = new CountDownLatch(1);
-  private final int maxLineBytes;
+  final CountDownLatch stdoutDone = new CountDownLatch(1);
+  private final LineReader stdout;
   private final Logger handlerLog;
-  private volatile long stdoutBytes;
   private Thread stdoutThread;
   private Thread stderrThread;
+  /** A non-response line was logged at WARN already; later ones go to DEBUG. Reader thread only. */
+  private boolean warnedSkip;
 
   // Guarded by pool.lock.
-  State state = State.IDLE;
+  InstanceState state = InstanceState.STARTING;
   Attempt current;
-  /** A watchdog timer is scheduled for this instance (see HandlerPool.armWatchdogLocked). */
+  /** A watchdog timer is scheduled for this instance (see Pool.armWatchdogLocked). */
   boolean watchdogArmed;
-  long responses;
+  /** Must survive the health window before it gets a task (see HealthTracker). */
+  boolean probe;
+  /** The health window has passed with this instance alive. */
+  boolean proven;
+  /** Started by a rolling restart beside the instance it replaces. */
+  boolean standby;
+  /** Retire at the end of the task in flight (shrink, restart) instead of taking another. */
+  boolean retireWhenIdle;
+  String retireWhenIdleReason;
+  long served;
   /** Why the engine retired this instance, or null while it has not. */
   String retiredFor;
+  /** The death of this instance has been handled. */
+  boolean deathHandled;
 
-  Instance(HandlerPool pool, InstanceInfo info, HandlerProcess process, int maxLineBytes, Logger handlerLog,
+  Instance(Pool pool, InstanceInfo info, HandlerProcess process, int maxLineBytes, Logger handlerLog,
       long startedNanos) {
     this.pool = pool;
     this.info = info;
     this.name = info.name();
     this.process = process;
-    this.maxLineBytes = maxLineBytes;
+    this.stdout = new LineReader(process.stdout(), maxLineBytes);
     this.handlerLog = handlerLog;
     this.startedNanos = startedNanos;
   }
 
   void startThreads(String daemonName) {
-    stdoutThread = new Thread(null, this::readStdout, "td-" + daemonName + "-" + name + "-stdout", THREAD_STACK);
-    stderrThread = new Thread(null, this::drainStderr, "td-" + daemonName + "-" + name + "-stderr", THREAD_STACK);
-    stdoutThread.setDaemon(true);
-    stderrThread.setDaemon(true);
-    stderrThread.start();
-    stdoutThread.start();
+    stdoutThread = Threads.start("td-" + daemonName + "-" + name + "-stdout", THREAD_STACK, this::readStdout);
+    stderrThread = Threads.start("td-" + daemonName + "-" + name + "-stderr", THREAD_STACK, this::drainStderr);
+    // The process itself, not only its stdout, tells of its death: a child that inherited stdout
+    // would otherwise keep the pipe open long after the handler died.
+    process.onExit().whenComplete((code, error) -> pool.onProcessExit(this, code));
   }
 
-  long stdoutBytes() {
-    return stdoutBytes;
+  /** Stdout bytes received so far, including any not yet decoded. */
+  long receivedBytes() {
+    return stdout.bytesRead();
   }
 
   boolean joinThreads(long deadlineNanos) throws InterruptedException {
@@ -85,56 +98,56 @@ final class Instance {
   }
 
   private void readStdout() {
-    LineReader reader = new LineReader(process.stdout(), maxLineBytes);
     try {
       while (true) {
-        int len = reader.readLine();
-        stdoutBytes = reader.bytesRead();
+        int len = stdout.readLine();
         if (len == LineReader.EOF) {
           break;
         }
-        if (len == LineReader.TOO_LONG) {
-          pool.onLineTooLong(this);
-          return;
-        }
-        byte[] buf = reader.buffer();
-        int off = reader.lineStart();
-        Result result = Codec.decode(buf, off, len);
-        if (result == null || result == Codec.MALFORMED) {
-          if (result == Codec.MALFORMED) {
-            pool.log.warn("handler '{}' instance {}: skipped a stdout line that looks like a response but is not"
-                + " valid protocol JSON: {}", pool.name, name, preview(buf, off, len));
-          } else if (pool.log.isDebugEnabled()) {
-            pool.log.debug("handler '{}' instance {}: skipped a stdout line that is not a response: {}",
-                pool.name, name, preview(buf, off, len));
+        try {
+          if (len == LineReader.TOO_LONG) {
+            pool.onLineTooLong(this);
+            continue; // drain until the instance is gone; nothing it writes counts any more
           }
-          continue;
-        }
-        // Responses carry no task id: a second response already waiting right behind this one
-        // means the handler answered twice, and the instance is out of sync.
-        boolean answeredTwice = reader.fillAvailable() && containsResponse(reader);
-        stdoutBytes = reader.bytesRead();
-        pool.onResponse(this, result, answeredTwice);
-        if (answeredTwice) {
-          break;
+          byte[] buf = stdout.buffer();
+          int off = stdout.lineStart();
+          long at = stdout.lineStartPosition();
+          Codec.Line line = Codec.decodeLine(buf, off, len);
+          if (line instanceof Codec.Response r) {
+            pool.onResponse(this, r, at, len);
+          } else {
+            Codec.Skipped s = (Codec.Skipped) line;
+            String preview = preview(buf, off, len);
+            logSkipped(s, preview);
+            pool.onSkipped(this, s, preview, at);
+          }
+        } catch (VirtualMachineError e) {
+          throw e;
+        } catch (Throwable e) {
+          // A bug in the engine must not stop the reader: the instance's tasks would never end.
+          pool.log.error("handler '{}' instance {}: failed to handle a stdout line", pool.name, name, e);
         }
       }
     } catch (IOException e) {
       pool.log.debug("handler '{}' instance {}: stdout read failed: {}", pool.name, name, e.toString());
-    } catch (RuntimeException | Error e) {
+    } catch (Throwable e) {
       pool.log.error("handler '{}' instance {}: stdout reader failed", pool.name, name, e);
+    } finally {
+      stdoutDone.countDown();
+      pool.onStdoutEnd(this);
     }
-    pool.onStdoutClosed(this);
   }
 
-  private static boolean containsResponse(LineReader reader) {
-    boolean[] found = {false};
-    reader.peekLines((b, o, l) -> {
-      Result r = Codec.decode(b, o, l);
-      found[0] = r != null && r != Codec.MALFORMED;
-      return found[0];
-    });
-    return found[0];
+  private void logSkipped(Codec.Skipped s, String preview) {
+    if (s.meantAsResponse() || !warnedSkip) {
+      warnedSkip = true;
+      pool.log.warn("handler '{}' instance {}: skipped a stdout line that is not a response ({}): {}{}", pool.name,
+          name, s.why(), preview, s.meantAsResponse() ? "" : ". Logs belong on stderr; later such lines are logged"
+              + " at DEBUG");
+    } else if (pool.log.isDebugEnabled()) {
+      pool.log.debug("handler '{}' instance {}: skipped a stdout line that is not a response ({}): {}", pool.name,
+          name, s.why(), preview);
+    }
   }
 
   private void drainStderr() {
@@ -156,7 +169,7 @@ final class Instance {
       }
     } catch (IOException e) {
       pool.log.debug("handler '{}' instance {}: stderr read ended: {}", pool.name, name, e.toString());
-    } catch (RuntimeException | Error e) {
+    } catch (Throwable e) {
       pool.log.error("handler '{}' instance {}: stderr reader failed", pool.name, name, e);
     } finally {
       stderrDone.countDown();
@@ -165,11 +178,27 @@ final class Instance {
 
   /** Waits (bounded) until stderr has been drained to its end, so failure messages see the last lines. */
   void awaitStderr(Duration bound) {
+    await(stderrDone, bound);
+  }
+
+  /** Waits (bounded) until stdout has been read to its end; true if it has. */
+  boolean awaitStdout(Duration bound) {
+    return await(stdoutDone, bound);
+  }
+
+  private static boolean await(CountDownLatch latch, Duration bound) {
     try {
-      stderrDone.await(bound.toMillis(), TimeUnit.MILLISECONDS);
+      return latch.await(bound.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      return latch.getCount() == 0;
     }
+  }
+
+  /** A snapshot for {@link dev.taskdaemon.HandlerPool#instances()}. Pool lock held. */
+  InstanceStatus statusLocked(long nowMillis) {
+    return new InstanceStatus(name, state, process.describe(), served,
+        Duration.ofMillis(Math.max(0, nowMillis - launchedAtMillis)));
   }
 
   static String preview(byte[] buf, int off, int len) {

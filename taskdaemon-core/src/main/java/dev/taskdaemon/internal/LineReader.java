@@ -18,6 +18,8 @@ public final class LineReader {
   // Most lines are short and most instances idle: 1,000 instances with two 64 KiB buffers each held
   // 128 MB of heap. Start small; the buffer doubles on demand and shrinks back after a huge line.
   private static final int INITIAL = 4 * 1024;
+  /** The largest array a JVM reliably allocates. */
+  static final int MAX_ARRAY = Integer.MAX_VALUE - 8;
 
   private final InputStream in;
   private final int maxLine;
@@ -25,12 +27,13 @@ public final class LineReader {
   private int start; // first unconsumed byte
   private int end; // end of valid data
   private int scanned; // bytes from start already known to hold no '\n'
-  private long bytesRead;
+  // Written by the reader thread only; read by dispatching threads to mark where a request's answer may start.
+  private volatile long bytesRead;
 
   public LineReader(InputStream in, int maxLine) {
     this.in = in;
     this.maxLine = maxLine;
-    this.buf = new byte[Math.min(INITIAL, maxLine + 1)];
+    this.buf = new byte[(int) Math.min(INITIAL, maxLine + 1L)];
   }
 
   /** The buffer holding the line returned by the last {@link #readLine()}, from {@link #lineStart()}. */
@@ -45,9 +48,14 @@ public final class LineReader {
 
   private int lineStart;
 
-  /** Total bytes read from the stream so far. */
+  /** Total bytes read from the stream so far, including bytes buffered but not yet returned as lines. */
   public long bytesRead() {
     return bytesRead;
+  }
+
+  /** The stream offset of the first byte of the line returned by the last {@link #readLine()}. */
+  public long lineStartPosition() {
+    return bytesRead - (end - lineStart);
   }
 
   /**
@@ -172,7 +180,7 @@ public final class LineReader {
       start = 0;
     }
     if (end == buf.length) {
-      int cap = (int) Math.min((long) maxLine + CHUNK, Math.max(buf.length * 2L, CHUNK));
+      int cap = (int) Math.min(Math.min((long) maxLine + CHUNK, MAX_ARRAY), Math.max(buf.length * 2L, CHUNK));
       if (cap <= buf.length) {
         return false;
       }
@@ -187,7 +195,7 @@ public final class LineReader {
       return false;
     }
     end += n;
-    bytesRead += n;
+    bytesRead = bytesRead + n;
     return true;
   }
 }

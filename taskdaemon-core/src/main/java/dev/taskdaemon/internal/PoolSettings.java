@@ -20,4 +20,7 @@ record PoolSettings(
     HandlerSelection selection,
     Backoff restartBackoff,
     Duration healthWindow,
-    int unhealthyAfter) {}
+    int unhealthyAfter,
+    Duration settleTime,
+    boolean startCheck,
+    Duration startTimeout) {}

@@ -3,7 +3,6 @@ package dev.taskdaemon.internal;
 import dev.taskdaemon.Scheduler;
 import java.time.Duration;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
@@ -17,18 +16,15 @@ final class SystemScheduler implements Scheduler {
       t.setDaemon(true);
       return t;
     });
-    // Timeouts are cancelled far more often than they fire; do not keep them queued until due.
-    executor.setRemoveOnCancelPolicy(true);
     executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
   }
 
   @Override
-  public Cancellable schedule(Runnable action, Duration delay) {
+  public void schedule(Runnable action, Duration delay) {
     try {
-      ScheduledFuture<?> f = executor.schedule(action, delay.toNanos(), TimeUnit.NANOSECONDS);
-      return () -> f.cancel(false);
+      executor.schedule(action, delay.toNanos(), TimeUnit.NANOSECONDS);
     } catch (RejectedExecutionException e) {
-      return () -> { }; // shut down with the daemon: nothing more is to run
+      // shut down with the daemon: nothing more is to run
     }
   }
 

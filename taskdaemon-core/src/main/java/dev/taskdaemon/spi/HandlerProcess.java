@@ -41,6 +41,14 @@ public interface HandlerProcess {
     return null;
   }
 
+  /**
+   * Whether a timeout with nothing on stdout should suggest that the handler may not flush its output
+   * (true for real programs; an in-process fake that hangs on purpose says false).
+   */
+  default boolean flushHintApplies() {
+    return true;
+  }
+
   /** A short identification for logs: a pid, a container name. */
   String describe();
 }

@@ -21,13 +21,15 @@ class F03StrayStdoutTest {
       assertThat(r.isSuccess()).isTrue();
       assertThat(r.json().get("data").get("v").asInt()).isEqualTo(3);
       Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(Faults.log())
-          .contains("handler 'noisy' instance noisy-0: skipped a stdout line that is not a response: TestHandler v1"
-              + " starting up")
-          .contains("handler 'noisy' instance noisy-0: skipped a stdout line that is not a response:"
-              + " {\"event\":\"ready\"}")
-          .contains("handler 'noisy' instance noisy-0: skipped a stdout line that is not a response:"
-              + " {\"status\":\"working\"}")
-          .contains("handler 'noisy' instance noisy-0: skipped a stdout line that is not a response: [1,2,3]"));
+          .contains("WARN dev.taskdaemon.internal.Pool - handler 'noisy' instance noisy-0: skipped a stdout line that"
+              + " is not a response (it is not JSON (a response starts with '{')): TestHandler v1 starting up. Logs"
+              + " belong on stderr; later such lines are logged at DEBUG")
+          .contains("DEBUG dev.taskdaemon.internal.Pool - handler 'noisy' instance noisy-0: skipped a stdout line that"
+              + " is not a response (it has no \"status\" field): {\"event\":\"ready\"}")
+          .contains("WARN dev.taskdaemon.internal.Pool - handler 'noisy' instance noisy-0: skipped a stdout line that"
+              + " is not a response (its \"status\" is \"working\", not \"success\" or \"error\"): {\"status\":\"working\"}")
+          .contains("DEBUG dev.taskdaemon.internal.Pool - handler 'noisy' instance noisy-0: skipped a stdout line that"
+              + " is not a response (it is a JSON array, not an object): [1,2,3]"));
       assertThat(Faults.get(daemon.submit("noisy", Map.of("v", 4))).json().get("data").get("v").asInt()).isEqualTo(4);
     }
   }

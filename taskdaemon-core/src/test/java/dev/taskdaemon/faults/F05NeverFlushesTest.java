@@ -20,7 +20,7 @@ class F05NeverFlushesTest {
       assertThat(r).isEqualTo(new Result.Failure("handler 'buffered' instance buffered-0 timed out after 1s (attempt 1"
           + " of 1); the instance was killed and replaced. It wrote nothing to stdout during the attempt: if it did"
           + " answer, make it flush stdout after each line (e.g. print(..., flush=True), System.out.flush(),"
-          + " fflush(stdout))", true, Result.Failure.Kind.TIMEOUT));
+          + " fflush(stdout))", false, Result.Failure.Kind.TIMEOUT));
     }
   }
 }

@@ -32,13 +32,13 @@ class F08ExitsAtOnceTest {
         assertThat(r.isFailure()).isTrue();
         assertThat(r.asFailure().message())
             .contains("fatal: cannot start: configuration missing (exit at start)")
-            .containsAnyOf("is unhealthy: instances exit as soon as they start", "exited with code 2");
+            .containsAnyOf("is unhealthy: its instances die before they are given any task", "exited with code 2");
       }
       Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> !daemon.stats("broken").healthy());
       // Once unhealthy, a new task fails at once with the reason instead of waiting.
       Result later = Faults.get(daemon.submit("broken", Map.of("late", true)));
-      assertThat(later.asFailure().message()).startsWith("handler 'broken' is unhealthy: instances exit as soon as they"
-          + " start (").contains("exited with code 2").contains("| fatal: cannot start: configuration missing");
+      assertThat(later.asFailure().message()).startsWith("handler 'broken' is unhealthy: its instances die before they are given any"
+          + " task (3 in a row; the last exited with code 2); last stderr lines:").contains("exited with code 2").contains("| fatal: cannot start: configuration missing");
       assertThat(later.asFailure().retryable()).isFalse();
       assertThat(later.asFailure().kind()).isEqualTo(Result.Failure.Kind.UNAVAILABLE);
       // Restart back-off keeps the CPU quiet: over the next two seconds only a few restarts happen.

@@ -24,7 +24,7 @@ class F14OutOfSyncTest {
       assertThat(first.json().get("data").get("n").asInt()).isEqualTo(1);
       Result second = Faults.get(daemon.submit("chatty", Map.of("n", 2)));
       assertThat(second.json().get("data").get("n").asInt()).isEqualTo(2);
-      assertThat(rec.exited).contains("chatty-0: answered twice for one task (out of sync)");
+      assertThat(rec.exited).contains("chatty-0: out of sync: it wrote a response while it had no task");
       assertThat(second.json().get("pid").asLong()).isNotEqualTo(first.json().get("pid").asLong());
     }
   }
@@ -39,7 +39,7 @@ class F14OutOfSyncTest {
       Result first = Faults.get(daemon.submit("late", Map.of("op", "late-second", "ms", 200, "n", 1)));
       assertThat(first.json().get("data").get("n").asInt()).isEqualTo(1);
       Awaitility.await().atMost(Duration.ofSeconds(10))
-          .until(() -> rec.exited.contains("late-0: answered while idle (out of sync)"));
+          .until(() -> rec.exited.contains("late-0: out of sync: it wrote a response while it had no task"));
       Result second = Faults.get(daemon.submit("late", Map.of("n", 2)));
       assertThat(second.json().get("data").get("n").asInt()).isEqualTo(2);
       assertThat(second.json().get("pid").asLong()).isNotEqualTo(first.json().get("pid").asLong());

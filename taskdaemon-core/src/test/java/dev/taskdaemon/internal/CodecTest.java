@@ -59,8 +59,50 @@ class CodecTest {
         "{\"status\":\"working\"}", "{\"status\":1}", "{not json}", "null")) {
       assertThat(decode(line)).as(line).isNull();
     }
-    assertThat(decode("{\"status\":\"success\"")).as("truncated response").isSameAs(Codec.MALFORMED);
-    assertThat(decode("{\"status\":\"success\",\"result\":oops}")).isSameAs(Codec.MALFORMED);
+    assertThat(decode("{\"status\":\"success\"")).as("truncated response").isNull();
+    assertThat(line("{\"status\":\"success\"")).isInstanceOf(Codec.Skipped.class)
+        .satisfies(l -> assertThat(((Codec.Skipped) l).meantAsResponse()).isTrue());
+    assertThat(decode("{\"status\":\"success\",\"result\":oops}")).isNull();
+  }
+
+  private static Codec.Line line(String s) {
+    byte[] b = s.getBytes(StandardCharsets.UTF_8);
+    return Codec.decodeLine(b, 0, b.length);
+  }
+
+  private static String why(String s) {
+    return ((Codec.Skipped) line(s)).why();
+  }
+
+  @Test
+  void skippedLines_sayWhyTheyAreNotResponses() {
+    assertThat(why("{\"status\":5}")).isEqualTo("its \"status\" is 5, not \"success\" or \"error\"");
+    assertThat(why("{\"status\":\"SUCCESS\",\"result\":1}"))
+        .isEqualTo("its \"status\" is \"SUCCESS\"; it must be lower-case \"success\"");
+    assertThat(why("[{\"status\":\"success\"}]")).isEqualTo("it is a JSON array, not an object");
+    assertThat(why("null")).isEqualTo("it is a JSON literal or text, not a JSON object");
+    assertThat(why("\uFEFF{\"status\":\"success\"}"))
+        .isEqualTo("it starts with a UTF-8 byte-order mark; a response must start with '{'");
+    assertThat(why("\u0000{\"status\":\"success\"}")).isEqualTo("it starts with a NUL byte; a response must start with '{'");
+    assertThat(why("{\"progress\":0.5}")).isEqualTo("it has no \"status\" field");
+    assertThat(why("Loading model...")).isEqualTo("it is not JSON (a response starts with '{')");
+    String deep = "{\"status\":\"success\",\"result\":" + "[".repeat(1500) + "]".repeat(1500) + "}";
+    assertThat(why(deep)).startsWith("it exceeds the JSON parser's limits (Document nesting depth (1001) exceeds");
+  }
+
+  @Test
+  void aResponseMayCarryTheTaskIdItAnswers() {
+    assertThat(((Codec.Response) line("{\"status\":\"success\",\"task_id\":\"abc\",\"result\":2}")).taskId())
+        .isEqualTo("abc");
+    assertThat(((Codec.Response) line("{\"status\":\"success\",\"result\":2}")).taskId()).isNull();
+  }
+
+  @Test
+  void aLongStringOrNumberInAResultIsNoReasonToSkipIt() {
+    String big = "9".repeat(50_000);
+    assertThat(decode("{\"status\":\"success\",\"result\":" + big + "}").json().toString()).isEqualTo(big);
+    String text = "x".repeat(30_000_000);
+    assertThat(decode("{\"status\":\"success\",\"result\":\"" + text + "\"}").json().textValue()).hasSize(30_000_000);
   }
 
   @Test

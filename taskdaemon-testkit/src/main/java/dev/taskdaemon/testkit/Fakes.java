@@ -169,6 +169,9 @@ public final class Fakes {
       }
       builder.retryBackoff(Backoff.NONE).restartBackoff(Backoff.NONE);
     }
+    // A fake prints nothing before its first request: no settle time is needed, and none is waited
+    // for on a ManualScheduler that a test moves by hand.
+    builder.settleTime(Duration.ZERO);
     return builder.runtime(runtime);
   }
 

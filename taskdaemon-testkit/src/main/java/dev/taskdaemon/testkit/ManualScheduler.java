@@ -31,7 +31,6 @@ public final class ManualScheduler implements Scheduler {
     final long due;
     final long seq;
     final Runnable action;
-    boolean cancelled;
 
     Entry(long due, long seq, Runnable action) {
       this.due = due;
@@ -46,16 +45,9 @@ public final class ManualScheduler implements Scheduler {
   private long seq;
 
   @Override
-  public synchronized Cancellable schedule(Runnable action, Duration delay) {
+  public synchronized void schedule(Runnable action, Duration delay) {
     Objects.requireNonNull(action, "action");
-    Entry e = new Entry(now + Math.max(0, delay.toNanos()), seq++, action);
-    queue.add(e);
-    return () -> {
-      synchronized (this) {
-        e.cancelled = true;
-        queue.remove(e);
-      }
-    };
+    queue.add(new Entry(now + Math.max(0, delay.toNanos()), seq++, action));
   }
 
   @Override

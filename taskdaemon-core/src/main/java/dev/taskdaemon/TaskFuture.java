@@ -1,0 +1,134 @@
+package dev.taskdaemon;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.function.BiConsumer;
+import java.util.function.BiFunction;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * The future of one submitted task, with its id.
+ *
+ * <p><b>Threads.</b> The engine completes it on one of its own threads (often the thread that read
+ * the handler's answer). Threads blocked in {@link #get()} or {@link #join()} are woken at once. Every
+ * dependent action ({@code thenApply}, {@code whenComplete}, {@code thenAccept}, … and their
+ * {@code Async} forms without an executor) runs on the daemon's <em>callback executor</em>
+ * ({@link TaskDaemon.Builder#callbackExecutor}), never on an engine thread, so a callback may block,
+ * wait for another task, or close the daemon. Dependents given an executor of their own run there.
+ * Stages derived from this one are plain {@link CompletableFuture}s.
+ */
+public final class TaskFuture extends CompletableFuture<Result> {
+  private final String taskId;
+  private final Executor callbacks;
+
+  /**
+   * A future for task {@code taskId} whose dependents run on {@code callbacks}. Engine and testkit use;
+   * applications receive these from {@link TaskDaemon#submit}.
+   */
+  public TaskFuture(String taskId, Executor callbacks) {
+    this.taskId = taskId;
+    this.callbacks = callbacks;
+  }
+
+  /** The task's id: the {@code task_id} its handler receives. */
+  public String taskId() {
+    return taskId;
+  }
+
+  @Override
+  public Executor defaultExecutor() {
+    return callbacks;
+  }
+
+  @Override
+  public <U> CompletableFuture<U> newIncompleteFuture() {
+    return new CompletableFuture<>();
+  }
+
+  @Override
+  public <U> CompletableFuture<U> thenApply(Function<? super Result, ? extends U> fn) {
+    return thenApplyAsync(fn, callbacks);
+  }
+
+  @Override
+  public CompletableFuture<Void> thenAccept(Consumer<? super Result> action) {
+    return thenAcceptAsync(action, callbacks);
+  }
+
+  @Override
+  public CompletableFuture<Void> thenRun(Runnable action) {
+    return thenRunAsync(action, callbacks);
+  }
+
+  @Override
+  public <U, V> CompletableFuture<V> thenCombine(CompletionStage<? extends U> other,
+      BiFunction<? super Result, ? super U, ? extends V> fn) {
+    return thenCombineAsync(other, fn, callbacks);
+  }
+
+  @Override
+  public <U> CompletableFuture<Void> thenAcceptBoth(CompletionStage<? extends U> other,
+      BiConsumer<? super Result, ? super U> action) {
+    return thenAcceptBothAsync(other, action, callbacks);
+  }
+
+  @Override
+  public CompletableFuture<Void> runAfterBoth(CompletionStage<?> other, Runnable action) {
+    return runAfterBothAsync(other, action, callbacks);
+  }
+
+  @Override
+  public <U> CompletableFuture<U> applyToEither(CompletionStage<? extends Result> other,
+      Function<? super Result, U> fn) {
+    return applyToEitherAsync(other, fn, callbacks);
+  }
+
+  @Override
+  public CompletableFuture<Void> acceptEither(CompletionStage<? extends Result> other,
+      Consumer<? super Result> action) {
+    return acceptEitherAsync(other, action, callbacks);
+  }
+
+  @Override
+  public CompletableFuture<Void> runAfterEither(CompletionStage<?> other, Runnable action) {
+    return runAfterEitherAsync(other, action, callbacks);
+  }
+
+  @Override
+  public <U> CompletableFuture<U> thenCompose(Function<? super Result, ? extends CompletionStage<U>> fn) {
+    return thenComposeAsync(fn, callbacks);
+  }
+
+  @Override
+  public <U> CompletableFuture<U> handle(BiFunction<? super Result, Throwable, ? extends U> fn) {
+    return handleAsync(fn, callbacks);
+  }
+
+  @Override
+  public CompletableFuture<Result> whenComplete(BiConsumer<? super Result, ? super Throwable> action) {
+    return whenCompleteAsync(action, callbacks);
+  }
+
+  @Override
+  public CompletableFuture<Result> exceptionally(Function<Throwable, ? extends Result> fn) {
+    return exceptionallyAsync(fn, callbacks);
+  }
+
+  @Override
+  public CompletableFuture<Result> exceptionallyCompose(
+      Function<Throwable, ? extends CompletionStage<Result>> fn) {
+    return exceptionallyComposeAsync(fn, callbacks);
+  }
+
+  @Override
+  public CompletableFuture<Result> toCompletableFuture() {
+    return this;
+  }
+
+  @Override
+  public String toString() {
+    return "TaskFuture[" + taskId + ", " + super.toString() + "]";
+  }
+}

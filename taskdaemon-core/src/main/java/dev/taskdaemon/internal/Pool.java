@@ -1,0 +1,1251 @@
+package dev.taskdaemon.internal;
+
+import dev.taskdaemon.DaemonClosedException;
+import dev.taskdaemon.HandlerPool;
+import dev.taskdaemon.HandlerSpec;
+import dev.taskdaemon.HandlerStartException;
+import dev.taskdaemon.HandlerStats;
+import dev.taskdaemon.InstanceState;
+import dev.taskdaemon.InstanceStatus;
+import dev.taskdaemon.QueueFullException;
+import dev.taskdaemon.Result;
+import dev.taskdaemon.spi.HandlerProcess;
+import dev.taskdaemon.spi.HandlerRuntime;
+import dev.taskdaemon.spi.InstanceInfo;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One handler's pool: coordinates its {@link TaskQueue}, its {@link InstanceSlots}, its {@link
+ * RetryPolicy} and its {@link HealthTracker}, and dispatches tasks to instances. Every field below
+ * the lock is guarded by {@link #lock}; no user code (listener, selection strategy, future callback)
+ * and no blocking I/O runs while it is held. See CONCURRENCY.md.
+ */
+final class Pool implements HandlerPool {
+  static final Duration KILL_BOUND = Duration.ofSeconds(10);
+  private static final Duration EXIT_WAIT = Duration.ofSeconds(2);
+  /** How long stdout may stay open after the process exited before a child holding it is killed. */
+  private static final Duration STDOUT_AFTER_EXIT = Duration.ofMillis(250);
+  private static final int MAX_PARALLEL_STARTS = 16;
+  private static final int MAX_INSTANCES = 10_000;
+  /** Requests up to this size are written by the dispatching thread itself (Linux pipes hold 64 KiB). */
+  private static final int INLINE_WRITE_MAX = 16 * 1024;
+
+  final Engine engine;
+  final HandlerSpec spec;
+  final PoolSettings settings;
+  final HandlerRuntime runtime;
+  final String name;
+  final Logger log = LoggerFactory.getLogger(Pool.class);
+  final Logger handlerLog;
+  private final byte[] quotedType;
+  private final RetryPolicy retry;
+
+  final ReentrantLock lock = new ReentrantLock();
+  private final Condition changed = lock.newCondition();
+  private final TaskQueue queue;
+  private final InstanceSlots slots;
+  private final HealthTracker health;
+  private final Set<Attempt> inFlight = new LinkedHashSet<>();
+  private final Set<Integer> launching = new HashSet<>();
+  private int target;
+  private int previousSlot = -1;
+  private long succeeded;
+  private long failed;
+  private long retried;
+  private long timedOut;
+  private long restarts;
+  private boolean closing;
+  private boolean stopped;
+  /** A dispatch is scheduled for this scheduler time (the earliest waiting retry). */
+  private long retryWakeAt = Long.MAX_VALUE;
+  /** The rolling restart in progress: completes when the standby of its slot took over, or failed. */
+  private CompletableFuture<Void> swap;
+
+  Pool(Engine engine, HandlerSpec spec, PoolSettings settings, HandlerRuntime runtime) {
+    this.engine = engine;
+    this.spec = spec;
+    this.settings = settings;
+    this.runtime = runtime;
+    this.name = spec.name();
+    this.handlerLog = LoggerFactory.getLogger("dev.taskdaemon.handler." + name);
+    this.quotedType = Codec.jsonString(name);
+    this.retry = new RetryPolicy(settings.maxRetries(), settings.retryBackoff(), settings.retryOnTimeout(),
+        settings.retryOnCrash());
+    this.queue = new MemoryTaskQueue(settings.order(), settings.queueCapacity());
+    this.slots = new InstanceSlots(settings.instances());
+    this.health = new HealthTracker(settings.unhealthyAfter(), settings.restartBackoff());
+    this.target = settings.instances();
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  // ---------------------------------------------------------------- start
+
+  /** Starts every instance in parallel; throws naming the failures. */
+  void start() {
+    int n = slots.size();
+    // A bounded pool for the initial launches: the shared I/O pool would grow one thread per
+    // instance and keep them idle for its keep-alive time (hundreds of threads for a large pool).
+    ExecutorService starter = Executors.newFixedThreadPool(Math.min(n, MAX_PARALLEL_STARTS),
+        Threads.factory("td-" + engine.name + "-" + name + "-start"));
+    List<CompletableFuture<Instance>> starts = new ArrayList<>();
+    try {
+      for (int slot = 0; slot < n; slot++) {
+        int s = slot;
+        starts.add(CompletableFuture.supplyAsync(() -> launchOrThrow(s), starter));
+      }
+      awaitStarts(starts);
+    } finally {
+      starter.shutdown();
+    }
+    if (settings.startCheck()) {
+      awaitStartCheck(starts);
+    }
+  }
+
+  private void awaitStarts(List<CompletableFuture<Instance>> starts) {
+    List<String> failures = new ArrayList<>();
+    Deadline deadline = Deadline.after(settings.startTimeout());
+    for (CompletableFuture<Instance> f : starts) {
+      try {
+        f.get(deadline.remainingMillis(), TimeUnit.MILLISECONDS);
+      } catch (ExecutionException e) {
+        Throwable c = e.getCause();
+        String msg = c.getMessage() != null ? c.getMessage() : c.toString();
+        if (!failures.contains(msg)) {
+          failures.add(msg);
+        }
+      } catch (TimeoutException e) {
+        failures.add("instance did not start within " + Engine.seconds(settings.startTimeout()));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        failures.add("interrupted while starting");
+      }
+    }
+    if (!failures.isEmpty()) {
+      throw new HandlerStartException(name, "handler '" + name + "' (runtime \"" + spec.runtime()
+          + "\") could not start its instances: " + String.join("; ", failures));
+    }
+  }
+
+  /**
+   * With {@code start_check}: waits until each first instance has survived the health window, and
+   * fails when every one of them died in it, with the last one's stderr lines.
+   */
+  private void awaitStartCheck(List<CompletableFuture<Instance>> starts) {
+    Deadline deadline = Deadline.after(settings.healthWindow().plus(Duration.ofSeconds(5)));
+    List<Instance> first = new ArrayList<>();
+    for (CompletableFuture<Instance> f : starts) {
+      Instance i = f.join();
+      if (i != null) {
+        first.add(i);
+      }
+    }
+    lock.lock();
+    try {
+      while (!stopped && !deadline.expired()) {
+        int dead = 0;
+        int pending = 0;
+        for (Instance i : first) {
+          if (i.state == InstanceState.DEAD) {
+            dead++;
+          } else if (!i.proven) {
+            pending++;
+          }
+        }
+        if (dead == first.size() && !first.isEmpty()) {
+          Instance last = first.get(first.size() - 1);
+          throw new HandlerStartException(name, "handler '" + name + "' (runtime \"" + spec.runtime()
+              + "\"): every instance died within the health window (" + Engine.seconds(settings.healthWindow())
+              + ") after it started; the last " + last.retiredFor + "; " + last.stderrTail.describe());
+        }
+        if (pending == 0) {
+          return;
+        }
+        changed.awaitNanos(Math.max(1, deadline.remainingNanos()));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private Instance launchOrThrow(int slot) {
+    try {
+      return launch(slot, false, false);
+    } catch (Exception e) {
+      throw new HandlerStartException(name, e.getMessage() != null ? e.getMessage() : e.toString(), e);
+    }
+  }
+
+  /**
+   * Starts an instance for {@code slot}: into the slot, or beside its occupant as the standby of a
+   * rolling restart. Blocking; never called with the lock held. Returns null when the pool no longer
+   * wants it.
+   */
+  private Instance launch(int slot, boolean probe, boolean standby) throws Exception {
+    int generation;
+    lock.lock();
+    try {
+      if (stopped || slot >= target) {
+        return null;
+      }
+      generation = slots.nextGeneration(slot);
+    } finally {
+      lock.unlock();
+    }
+    InstanceInfo info = new InstanceInfo(engine.name, engine.session, name, slot, generation);
+    HandlerProcess process = runtime.launch(spec, info);
+    Instance inst = new Instance(this, info, process, settings.maxLineBytes(), handlerLog, engine.nanoTime());
+    boolean keep;
+    boolean settled = false;
+    lock.lock();
+    try {
+      keep = !stopped && (standby ? slots.placeStandby(inst) : slots.place(inst));
+      if (keep) {
+        // Threads start under the lock so that stop() either sees this instance and stops it, or
+        // this launch sees stopped and never starts them.
+        inst.startThreads(engine.name);
+        inst.probe = probe || standby;
+        inst.standby = standby;
+        if (generation > 1) {
+          restarts++;
+        }
+        if (!inst.probe && settings.settleTime().isZero()) {
+          settled = slots.move(inst, InstanceState.STARTING, InstanceState.IDLE);
+        }
+        changed.signalAll();
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (!keep) {
+      // Started while the pool stopped or shrank: nobody will read its streams; make sure it is gone.
+      process.kill(KILL_BOUND);
+      return null;
+    }
+    log.debug("handler '{}' instance {} started ({}){}", name, inst.name, process.describe(),
+        inst.probe ? "; it gets no task until it has survived the health window" : "");
+    engine.events.instanceStarted(name, inst.name);
+    if (settled) {
+      dispatch();
+    } else if (!inst.probe) {
+      engine.schedule(() -> engine.execute(() -> settle(inst)), settings.settleTime());
+    }
+    engine.schedule(() -> engine.execute(() -> healthCheck(inst)), settings.healthWindow());
+    return inst;
+  }
+
+  /**
+   * The settle time is over: what the instance printed until now was start-up output, never an
+   * answer; from now on it gets tasks.
+   */
+  private void settle(Instance inst) {
+    boolean ready;
+    lock.lock();
+    try {
+      ready = !inst.probe && slots.move(inst, InstanceState.STARTING, InstanceState.IDLE);
+    } finally {
+      lock.unlock();
+    }
+    if (ready) {
+      dispatch();
+    }
+  }
+
+  /** An instance that lives through the health window proves the handler can start. */
+  private void healthCheck(Instance inst) {
+    boolean wasUnhealthy;
+    boolean promoted = false;
+    CompletableFuture<Void> swapped = null;
+    lock.lock();
+    try {
+      if (inst.state == InstanceState.DEAD || inst.state == InstanceState.RETIRING) {
+        return;
+      }
+      inst.proven = true;
+      wasUnhealthy = health.survived();
+      int slot = inst.info.slot();
+      if (slots.standby(slot) == inst) {
+        Instance old = slots.get(slot);
+        if (old != null && old.state != InstanceState.BUSY) {
+          retireLocked(old, "replaced by " + inst.name + " (restart)");
+          engine.execute(() -> afterRetire(old, false));
+        } else if (old != null) {
+          old.retireWhenIdle = true;
+          old.retireWhenIdleReason = "replaced by " + inst.name + " (restart)";
+        }
+        if (slots.promote(slot) != null) {
+          inst.probe = false;
+          promoted = slots.move(inst, InstanceState.STARTING, InstanceState.IDLE);
+          swapped = swap;
+        }
+      } else if (inst.probe) {
+        inst.probe = false;
+        promoted = slots.move(inst, InstanceState.STARTING, InstanceState.IDLE);
+      }
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    if (wasUnhealthy) {
+      log.info("handler '{}' is healthy again: instance {} is running", name, inst.name);
+    }
+    if (swapped != null) {
+      swapped.complete(null);
+    }
+    if (promoted) {
+      dispatch();
+    }
+  }
+
+  /** Starts a replacement for {@code slot} after the restart back-off, unless one is on its way. */
+  private void scheduleReplacement(int slot) {
+    Duration delay;
+    lock.lock();
+    try {
+      if (stopped || slot >= target || slots.get(slot) != null || slots.standby(slot) != null
+          || !launching.add(slot)) {
+        return;
+      }
+      delay = health.restartDelay();
+    } finally {
+      lock.unlock();
+    }
+    Runnable r = () -> engine.execute(() -> relaunch(slot));
+    if (delay.isZero()) {
+      r.run();
+    } else {
+      log.debug("handler '{}': replacing the instance in slot {} in {}", name, slot, delay);
+      engine.schedule(r, delay);
+    }
+  }
+
+  private void relaunch(int slot) {
+    boolean probe;
+    lock.lock();
+    try {
+      probe = health.nextIsProbe();
+    } finally {
+      lock.unlock();
+    }
+    String failure = null;
+    try {
+      launch(slot, probe, false);
+    } catch (Throwable e) {
+      failure = e.getMessage() != null ? e.getMessage() : e.toString();
+      if (e instanceof VirtualMachineError vme) {
+        throw vme;
+      }
+    } finally {
+      lock.lock();
+      try {
+        launching.remove(slot);
+      } finally {
+        lock.unlock();
+      }
+    }
+    if (failure != null) {
+      log.warn("handler '{}' could not start an instance in slot {}: {}", name, slot, failure);
+      onStartFailure("its instances cannot be started: " + failure);
+      scheduleReplacement(slot);
+    }
+  }
+
+  /** Records a start failure; fails every queued task if the handler became unhealthy. */
+  private void onStartFailure(String why) {
+    List<PendingTask> toFail = List.of();
+    String reason;
+    lock.lock();
+    try {
+      if (stopped) {
+        return;
+      }
+      String candidate = "handler '" + name + "' is unhealthy: " + why;
+      if (health.startFailure(candidate, slots.alive())) {
+        log.error(candidate);
+      }
+      reason = health.unhealthyReason();
+      if (reason != null) {
+        toFail = queue.drain();
+        changed.signalAll();
+      }
+    } finally {
+      lock.unlock();
+    }
+    failAll(toFail, reason);
+  }
+
+  private void failAll(List<PendingTask> tasks, String reason) {
+    for (PendingTask t : tasks) {
+      finish(t, t.task(t.attempt), new Result.Failure(reason, false, Result.Failure.Kind.UNAVAILABLE));
+    }
+  }
+
+  // ---------------------------------------------------------------- submit and dispatch
+
+  void submit(PendingTask t) {
+    String unhealthy;
+    lock.lock();
+    try {
+      if (closing) {
+        t.future.completeExceptionally(engine.closedException(name));
+        return;
+      }
+      unhealthy = health.unhealthyReason();
+      if (unhealthy == null && !queue.offer(t)) {
+        t.future.completeExceptionally(new QueueFullException(name, "handler '" + name + "' queue full ("
+            + stateLocked() + "); raise queue_capacity or instances, or submit more slowly"));
+        return;
+      }
+      // Emitted under the lock so that no event of this task can be delivered before it.
+      engine.events.taskSubmitted(t.first);
+    } finally {
+      lock.unlock();
+    }
+    if (unhealthy != null) {
+      finish(t, t.first, new Result.Failure(unhealthy, false, Result.Failure.Kind.UNAVAILABLE));
+      return;
+    }
+    // Dispatch on this thread: handing the task to another thread costs a thread wake-up per task.
+    dispatch();
+  }
+
+  /**
+   * Dispatches ready tasks to idle instances until either runs out, on the calling thread. Any thread
+   * may call it (submitter, stdout reader, I/O thread); the claim is re-checked under the lock, so
+   * concurrent callers never hand one instance two tasks. The selection strategy runs with the lock
+   * released.
+   */
+  void dispatch() {
+    while (true) {
+      int[] idle;
+      int prev;
+      int size;
+      lock.lock();
+      try {
+        if (stopped || !hasReadyLocked()) {
+          armRetryWakeLocked();
+          return;
+        }
+        idle = slots.idle();
+        if (idle.length == 0) {
+          return;
+        }
+        prev = previousSlot;
+        size = slots.size();
+      } finally {
+        lock.unlock();
+      }
+      // One idle instance leaves nothing to choose: skip the strategy (the common case under load).
+      int slot = idle.length == 1 ? idle[0] : select(idle, size, prev);
+      Attempt attempt = claim(slot);
+      if (attempt != null) {
+        send(attempt);
+      }
+    }
+  }
+
+  private boolean hasReadyLocked() {
+    return queue.ready() > 0 || engine.nanoTime() - queue.nextDueNanos() >= 0;
+  }
+
+  /** Makes sure a dispatch runs when the earliest waiting retry becomes due. Lock held. */
+  private void armRetryWakeLocked() {
+    long due = queue.nextDueNanos();
+    if (due == Long.MAX_VALUE || due >= retryWakeAt || stopped) {
+      return;
+    }
+    retryWakeAt = due;
+    long delay = Math.max(0, due - engine.nanoTime());
+    engine.schedule(() -> engine.execute(() -> {
+      lock.lock();
+      try {
+        if (retryWakeAt == due) {
+          retryWakeAt = Long.MAX_VALUE;
+        }
+      } finally {
+        lock.unlock();
+      }
+      dispatch();
+    }), Duration.ofNanos(delay));
+  }
+
+  /** Gives the next ready task to the instance in {@code slot} if it is still idle; else null. */
+  private Attempt claim(int slot) {
+    lock.lock();
+    try {
+      Instance inst = slots.get(slot);
+      if (stopped || inst == null || inst.state != InstanceState.IDLE) {
+        return null;
+      }
+      long now = engine.nanoTime();
+      PendingTask t = queue.poll(now);
+      if (t == null) {
+        return null;
+      }
+      previousSlot = slot;
+      slots.move(inst, InstanceState.IDLE, InstanceState.BUSY);
+      Attempt attempt = new Attempt(t, t.task(t.attempt), inst, now);
+      attempt.deadlineNanos = now + settings.timeout().toNanos();
+      inst.current = attempt;
+      inFlight.add(attempt);
+      armWatchdogLocked(inst);
+      return attempt;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * One timer per instance instead of one per attempt: scheduling and cancelling a timeout for every
+   * task woke the scheduler thread once per task (the new timeout was always the earliest). The
+   * watchdog fires at the deadline of the attempt that armed it and re-arms itself for a later one.
+   * Lock held.
+   */
+  private void armWatchdogLocked(Instance inst) {
+    if (!inst.watchdogArmed) {
+      inst.watchdogArmed = true;
+      long delay = Math.max(0, inst.current.deadlineNanos - engine.nanoTime());
+      engine.schedule(() -> watchdog(inst), Duration.ofNanos(delay));
+    }
+  }
+
+  private void watchdog(Instance inst) {
+    Attempt due = null;
+    lock.lock();
+    try {
+      inst.watchdogArmed = false;
+      Attempt a = inst.current;
+      if (a == null || a.ended || inst.state != InstanceState.BUSY) {
+        return; // idle: the next attempt arms it again
+      }
+      if (engine.nanoTime() - a.deadlineNanos >= 0) {
+        due = a;
+      } else {
+        armWatchdogLocked(inst);
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (due != null) {
+      Attempt a = due;
+      // The scheduler thread must not block: killing and retrying happen on an I/O thread.
+      engine.execute(() -> onTimeout(a));
+    }
+  }
+
+  /** Pool state for messages; call with the lock held. */
+  private String stateLocked() {
+    return "capacity=" + queue.capacity() + ", queued=" + (queue.ready() + queue.waiting()) + ", instances="
+        + target + ", alive=" + slots.alive() + ", busy=" + inFlight.size();
+  }
+
+  private int select(int[] idle, int size, int prev) {
+    int chosen;
+    try {
+      chosen = settings.selection().select(idle.clone(), size, prev);
+    } catch (VirtualMachineError e) {
+      throw e;
+    } catch (Throwable e) {
+      log.warn("handler '{}': selection strategy {} threw; using slot {}", name, settings.selection(), idle[0], e);
+      return idle[0];
+    }
+    for (int s : idle) {
+      if (s == chosen) {
+        return chosen;
+      }
+    }
+    log.warn("handler '{}': selection strategy {} chose slot {}, which is not idle; using slot {}",
+        name, settings.selection(), chosen, idle[0]);
+    return idle[0];
+  }
+
+  private void send(Attempt a) {
+    try {
+      engine.events.attemptStarted(a.task, a.instance.name);
+      byte[] line = Codec.request(a.task.taskId(), quotedType, a.task.taskDataBytes(), a.task.attempt());
+      // Whatever the instance wrote before this point can never be this attempt's answer.
+      a.mark = a.instance.receivedBytes();
+      if (line.length <= INLINE_WRITE_MAX) {
+        // The instance is idle, so its stdin pipe is empty: a line this short fits the pipe buffer and
+        // the write returns at once. Handing it to an I/O thread cost a thread wake-up per task.
+        write(a, line);
+      } else {
+        engine.execute(() -> write(a, line));
+      }
+    } catch (VirtualMachineError e) {
+      throw e;
+    } catch (Throwable e) {
+      // Not expected (the data was encoded at submit), but the attempt must end and the task with it.
+      log.error("handler '{}' instance {}: could not send task {}", name, a.instance.name, a.task.taskId(), e);
+      Instance inst = a.instance;
+      lock.lock();
+      try {
+        if (a.ended) {
+          return;
+        }
+        endAttemptLocked(a);
+        retireLocked(inst, "the engine could not send it a request");
+      } finally {
+        lock.unlock();
+      }
+      afterRetire(inst, false);
+      afterAttempt(a, new Result.Failure("handler '" + name + "': the engine could not send task " + a.task.taskId()
+          + " to instance " + inst.name + ": " + e, false, Result.Failure.Kind.PROTOCOL));
+    }
+  }
+
+  private void write(Attempt a, byte[] line) {
+    try {
+      a.instance.process.stdin().write(line);
+      a.instance.process.stdin().flush();
+    } catch (Exception e) {
+      // The instance is gone or closed its stdin; its death (noticed through the process and its
+      // stdout) ends the attempt as a crash. Kill it in case it lingers with stdin closed.
+      log.debug("handler '{}' instance {}: writing the request failed: {}", name, a.instance.name, e.toString());
+      engine.execute(() -> a.instance.process.kill(KILL_BOUND));
+    }
+  }
+
+  // ---------------------------------------------------------------- what instances write
+
+  /** A response line that starts at stdout offset {@code at}. Reader thread. */
+  void onResponse(Instance inst, Codec.Response response, long at, int len) {
+    Attempt a = null;
+    String outOfSync = null;
+    boolean startup = false;
+    boolean retireNow = false;
+    lock.lock();
+    try {
+      if (stopped) {
+        return; // the pool is gone; whatever was in flight has been failed already
+      }
+      switch (inst.state) {
+        case STARTING:
+          startup = true;
+          break;
+        case IDLE:
+          outOfSync = "wrote a response while it had no task";
+          break;
+        case BUSY:
+          a = inst.current;
+          if (at < a.mark) {
+            outOfSync = "wrote a response that was already in its stdout before task " + a.task.taskId()
+                + " was sent, so it is not that task's answer";
+          } else if (response.taskId() != null && !response.taskId().equals(a.task.taskId())) {
+            outOfSync = "answered for task_id '" + shorten(response.taskId()) + "' while task " + a.task.taskId()
+                + " was in flight";
+          }
+          endAttemptLocked(a);
+          if (outOfSync == null) {
+            inst.served++;
+            health.answered();
+            if (inst.retireWhenIdle) {
+              retireLocked(inst, inst.retireWhenIdleReason);
+              retireNow = true;
+            } else {
+              slots.move(inst, InstanceState.BUSY, InstanceState.IDLE);
+            }
+          }
+          break;
+        default:
+          return; // a retired instance's late output counts for nothing
+      }
+      if (outOfSync != null) {
+        retireLocked(inst, "out of sync: it " + outOfSync);
+        health.idleFailure();
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (startup) {
+      log.warn("handler '{}' instance {} printed a response before it was sent any request; start-up output"
+          + " is never an answer and was skipped", name, inst.name);
+      return;
+    }
+    if (outOfSync != null) {
+      log.warn("handler '{}' instance {} is out of sync: it {}; it is replaced", name, inst.name, outOfSync);
+      afterRetire(inst, true);
+      if (a != null) {
+        afterAttempt(a, new Result.Failure("handler '" + name + "' instance " + inst.name + " is out of sync: it "
+            + outOfSync + " (" + retry.attemptOf(a.task.attempt(), Result.Failure.Kind.PROTOCOL)
+            + "); the instance was replaced. Make the handler echo task_id in its responses",
+            true, Result.Failure.Kind.PROTOCOL));
+      }
+      return;
+    }
+    if (retireNow) {
+      afterRetire(inst, false);
+    }
+    // Give the instance its next task before completing this one: the handler works while the
+    // submitter wakes up.
+    dispatch();
+    afterAttempt(a, response.result());
+  }
+
+  /** A line that is not a response, starting at stdout offset {@code at}. Reader thread. */
+  void onSkipped(Instance inst, Codec.Skipped skipped, String preview, long at) {
+    lock.lock();
+    try {
+      Attempt a = inst.current;
+      if (a != null && !a.ended && at >= a.mark && a.firstSkipped == null) {
+        a.firstSkipped = "'" + preview + "' (" + skipped.why() + ")";
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  void onLineTooLong(Instance inst) {
+    Attempt a;
+    lock.lock();
+    try {
+      if (inst.state == InstanceState.RETIRING || inst.state == InstanceState.DEAD) {
+        return;
+      }
+      a = inst.current;
+      if (a != null && !a.ended) {
+        endAttemptLocked(a);
+        health.taskDeath();
+      } else {
+        a = null;
+        health.idleFailure();
+      }
+      retireLocked(inst, "wrote a line longer than max_line_bytes");
+    } finally {
+      lock.unlock();
+    }
+    afterRetire(inst, true);
+    String msg = "handler '" + name + "' instance " + inst.name + " wrote a stdout line longer than max_line_bytes ("
+        + settings.maxLineBytes() + " bytes); the line was dropped and the instance replaced."
+        + " Raise max_line_bytes or send large results another way";
+    log.warn(msg);
+    if (a != null) {
+      afterAttempt(a, new Result.Failure(msg + " (" + retry.attemptOf(a.task.attempt(), Result.Failure.Kind.PROTOCOL)
+          + ")", false, Result.Failure.Kind.PROTOCOL));
+    }
+  }
+
+  void onTimeout(Attempt a) {
+    Instance inst = a.instance;
+    lock.lock();
+    try {
+      if (a.ended) {
+        return;
+      }
+      endAttemptLocked(a);
+      timedOut++;
+      health.taskDeath();
+      retireLocked(inst, "timed out");
+    } finally {
+      lock.unlock();
+    }
+    afterRetire(inst, true);
+    StringBuilder msg = new StringBuilder()
+        .append("handler '").append(name).append("' instance ").append(inst.name)
+        .append(" timed out after ").append(Engine.seconds(settings.timeout()))
+        .append(" (").append(retry.attemptOf(a.task.attempt(), Result.Failure.Kind.TIMEOUT))
+        .append("); the instance was killed and replaced");
+    if (a.firstSkipped != null) {
+      msg.append(". It wrote no response, only lines that are not responses; the first was ").append(a.firstSkipped);
+    } else if (inst.receivedBytes() == a.mark && inst.process.flushHintApplies()) {
+      msg.append(". It wrote nothing to stdout during the attempt: if it did answer, make it flush stdout"
+          + " after each line (e.g. print(..., flush=True), System.out.flush(), fflush(stdout))");
+    }
+    afterAttempt(a, new Result.Failure(msg.toString(), true, Result.Failure.Kind.TIMEOUT));
+  }
+
+  // ---------------------------------------------------------------- deaths
+
+  /** The process ended (JDK process-reaper thread or the runtime's own): must not block. */
+  void onProcessExit(Instance inst, Integer code) {
+    engine.execute(() -> {
+      if (!inst.awaitStdout(STDOUT_AFTER_EXIT)) {
+        // The handler is gone but its stdout is still open: a child of its inherited it. Answers
+        // already in the pipe are read first; then the child is killed with the handler's group.
+        log.debug("handler '{}' instance {} exited but its stdout is still open; stopping what it left behind",
+            name, inst.name);
+        inst.process.kill(KILL_BOUND);
+        inst.awaitStdout(Duration.ofSeconds(1));
+      }
+      onDeath(inst, code);
+    });
+  }
+
+  /** stdout reached its end (or its reader failed). Reader thread. */
+  void onStdoutEnd(Instance inst) {
+    Integer code = null;
+    try {
+      code = inst.process.onExit().get(EXIT_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      // stdout closed but the process lives on: it is no use any more.
+      inst.process.kill(KILL_BOUND);
+    }
+    onDeath(inst, code);
+  }
+
+  /** An instance ended. Runs once per instance, whichever of its exit and its stdout's end comes first. */
+  private void onDeath(Instance inst, Integer code) {
+    lock.lock();
+    try {
+      if (inst.deathHandled) {
+        return;
+      }
+      inst.deathHandled = true;
+    } finally {
+      lock.unlock();
+    }
+    inst.awaitStderr(Duration.ofSeconds(1));
+    String exit = code == null ? "closed its stdout" : describeExit(inst, code);
+    Attempt a;
+    boolean planned;
+    boolean replace;
+    boolean startFailure = false;
+    lock.lock();
+    try {
+      planned = inst.state == InstanceState.RETIRING || stopped;
+      a = inst.current;
+      if (a != null && !a.ended) {
+        endAttemptLocked(a);
+      } else {
+        a = null;
+      }
+      slots.move(inst, inst.state, InstanceState.DEAD);
+      if (!planned) {
+        inst.retiredFor = exit;
+        if (a != null) {
+          health.taskDeath();
+        } else if (!inst.proven) {
+          startFailure = true;
+        } else {
+          health.idleFailure();
+        }
+      }
+      trimLocked();
+      replace = !planned && !stopped && slots.get(inst.info.slot()) == null;
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    if (!planned) {
+      // Whatever the handler left behind (children in its process group, a container) goes too.
+      engine.execute(() -> inst.process.kill(KILL_BOUND));
+      log.warn("handler '{}' instance {} {}{}", name, inst.name, exit,
+          a != null ? " during task " + a.task.taskId() : inst.proven ? " while idle" : " before it was given a task");
+      engine.events.instanceExited(name, inst.name, exit);
+    }
+    failSwap(inst, exit);
+    if (a != null) {
+      String msg = "handler '" + name + "' instance " + inst.name + " " + exit + " during the task ("
+          + retry.attemptOf(a.task.attempt(), Result.Failure.Kind.CRASH) + "); " + inst.stderrTail.describe();
+      afterAttempt(a, new Result.Failure(msg, true, Result.Failure.Kind.CRASH));
+    }
+    if (startFailure) {
+      int inARow;
+      lock.lock();
+      try {
+        inARow = health.startFailuresInARow() + 1;
+      } finally {
+        lock.unlock();
+      }
+      onStartFailure("its instances die before they are given any task (" + inARow + " in a row; the last "
+          + exit + "); " + inst.stderrTail.describe());
+    }
+    if (replace) {
+      scheduleReplacement(inst.info.slot());
+    }
+  }
+
+  private static String describeExit(Instance inst, int code) {
+    String extra = inst.process.describeExit(code);
+    return "exited with code " + code + (extra != null ? " (" + extra + ")" : "");
+  }
+
+  /** Marks a running attempt ended. Lock held. */
+  private void endAttemptLocked(Attempt a) {
+    a.ended = true;
+    inFlight.remove(a);
+    if (a.instance.current == a) {
+      a.instance.current = null;
+    }
+    changed.signalAll();
+  }
+
+  /** Takes an instance out of service because the engine decided so. Lock held. */
+  private void retireLocked(Instance inst, String reason) {
+    if (inst.retiredFor == null) {
+      inst.retiredFor = reason;
+    }
+    slots.move(inst, inst.state, InstanceState.RETIRING);
+    int slot = inst.info.slot();
+    Instance next = slots.standby(slot);
+    if (next != null && next.proven && slots.promote(slot) != null) {
+      // The proven standby of a rolling restart takes over the slot.
+      next.probe = false;
+      slots.move(next, InstanceState.STARTING, InstanceState.IDLE);
+      if (swap != null) {
+        CompletableFuture<Void> s = swap;
+        engine.execute(() -> s.complete(null));
+      }
+    }
+    changed.signalAll();
+  }
+
+  /** Stops a retired instance and starts its replacement (after back-off). Never with the lock held. */
+  private void afterRetire(Instance inst, boolean replace) {
+    engine.events.instanceExited(name, inst.name, inst.retiredFor);
+    engine.execute(() -> inst.process.kill(KILL_BOUND));
+    if (replace) {
+      scheduleReplacement(inst.info.slot());
+    } else {
+      dispatch(); // a standby may have taken the slot
+    }
+  }
+
+  /** Drops slots above the target once they are empty. Lock held. */
+  private void trimLocked() {
+    if (slots.size() > target) {
+      slots.resize(Math.max(target, slots.usedLength()));
+    }
+  }
+
+  // ---------------------------------------------------------------- outcomes
+
+  /** Reports an ended attempt, then retries or completes the task. Never with the lock held. */
+  private void afterAttempt(Attempt a, Result outcome) {
+    Duration elapsed = Duration.ofNanos(engine.nanoTime() - a.startNanos);
+    engine.events.attemptEnded(a.task, a.instance.name, outcome, elapsed);
+    PendingTask t = a.pending;
+    if (outcome instanceof Result.Failure f) {
+      Duration delay = retry.retryDelay(a.task.attempt(), f);
+      if (delay != null) {
+        boolean scheduled;
+        String unhealthy;
+        lock.lock();
+        try {
+          unhealthy = health.unhealthyReason();
+          scheduled = !stopped && !t.finished && unhealthy == null;
+          if (scheduled) {
+            retried++;
+            t.attempt = a.task.attempt() + 1;
+            t.dueNanos = engine.nanoTime() + delay.toNanos();
+            queue.retry(t);
+          }
+        } finally {
+          lock.unlock();
+        }
+        if (scheduled) {
+          engine.events.retryScheduled(a.task, f, delay);
+          dispatch();
+          return;
+        }
+        if (unhealthy != null) {
+          finish(t, a.task, new Result.Failure(unhealthy, false, Result.Failure.Kind.UNAVAILABLE));
+          return;
+        }
+      }
+      // A final outcome is never retryable: the engine has made every attempt it will make.
+      finish(t, a.task, f.asFinal());
+      return;
+    }
+    finish(t, a.task, outcome);
+  }
+
+  /**
+   * Completes a task once; later calls do nothing. Counters move before the future completes, so
+   * {@code stats()} read after {@code get()} already includes the task.
+   */
+  private void finish(PendingTask t, dev.taskdaemon.Task last, Result result) {
+    lock.lock();
+    try {
+      if (t.finished) {
+        return;
+      }
+      t.finished = true;
+      if (result.isSuccess()) {
+        succeeded++;
+      } else {
+        failed++;
+      }
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    t.future.complete(result);
+    engine.events.taskCompleted(last, result);
+  }
+
+  // ---------------------------------------------------------------- run-time control
+
+  @Override
+  public HandlerStats stats() {
+    lock.lock();
+    try {
+      return new HandlerStats(name, queue.ready() + queue.waiting(), inFlight.size(), succeeded, failed,
+          retried, timedOut, slots.alive(), restarts, health.unhealthyReason() == null);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public List<InstanceStatus> instances() {
+    long now = System.currentTimeMillis();
+    lock.lock();
+    try {
+      List<InstanceStatus> all = new ArrayList<>();
+      for (Instance i : slots.all()) {
+        all.add(i.statusLocked(now));
+      }
+      return all;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public int size() {
+    lock.lock();
+    try {
+      return target;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public void resize(int instances) {
+    if (instances < 1 || instances > MAX_INSTANCES) {
+      throw new IllegalArgumentException("handler '" + name + "': instances must be from 1 to " + MAX_INSTANCES
+          + ", was " + instances);
+    }
+    List<Integer> grow = new ArrayList<>();
+    List<Instance> retireNow = new ArrayList<>();
+    lock.lock();
+    try {
+      if (closing) {
+        throw engine.closedException(name);
+      }
+      int old = target;
+      target = instances;
+      if (instances > slots.size()) {
+        slots.resize(instances);
+      }
+      for (int s = old; s < instances; s++) {
+        grow.add(s);
+      }
+      for (int s = instances; s < slots.size(); s++) {
+        for (Instance i : new Instance[] {slots.get(s), slots.standby(s)}) {
+          if (i == null) {
+            continue;
+          }
+          if (i.state == InstanceState.BUSY) {
+            i.retireWhenIdle = true;
+            i.retireWhenIdleReason = "the pool was resized to " + instances;
+          } else {
+            retireLocked(i, "the pool was resized to " + instances);
+            retireNow.add(i);
+          }
+        }
+      }
+      trimLocked();
+    } finally {
+      lock.unlock();
+    }
+    log.info("handler '{}' resized to {} instances", name, instances);
+    for (Instance i : retireNow) {
+      afterRetire(i, false);
+    }
+    for (int s : grow) {
+      scheduleReplacement(s);
+    }
+  }
+
+  @Override
+  public CompletableFuture<Void> restart() {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    engine.execute(() -> {
+      try {
+        rollout();
+        done.complete(null);
+      } catch (Throwable e) {
+        done.completeExceptionally(e);
+      }
+    });
+    return done;
+  }
+
+  private void rollout() throws Exception {
+    int n = size();
+    for (int slot = 0; slot < n; slot++) {
+      CompletableFuture<Void> swapped = new CompletableFuture<>();
+      lock.lock();
+      try {
+        if (closing) {
+          throw engine.closedException(name);
+        }
+        if (slot >= target || slots.get(slot) == null) {
+          continue; // a replacement is on its way already: it is the new version
+        }
+        swap = swapped;
+      } finally {
+        lock.unlock();
+      }
+      try {
+        Instance standby = launch(slot, true, true);
+        if (standby == null) {
+          continue;
+        }
+        swapped.get(settings.healthWindow().plus(settings.timeout()).plus(Duration.ofSeconds(30)).toMillis(),
+            TimeUnit.MILLISECONDS);
+      } catch (ExecutionException e) {
+        throw (Exception) e.getCause();
+      } catch (TimeoutException e) {
+        throw new HandlerStartException(name, "handler '" + name + "': restart stopped at slot " + slot
+            + ": its replacement did not take over in time; the instances not yet replaced keep serving");
+      } catch (HandlerStartException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new HandlerStartException(name, "handler '" + name + "': restart stopped at slot " + slot
+            + ": its replacement could not be started: " + e.getMessage()
+            + "; the instances not yet replaced keep serving", e);
+      } finally {
+        lock.lock();
+        try {
+          if (swap == swapped) {
+            swap = null;
+          }
+        } finally {
+          lock.unlock();
+        }
+      }
+    }
+    log.info("handler '{}': every instance was replaced", name);
+  }
+
+  /** A standby of a rolling restart died before it took over: the rollout stops. */
+  private void failSwap(Instance inst, String exit) {
+    CompletableFuture<Void> s;
+    lock.lock();
+    try {
+      s = swap;
+      if (s == null || inst.proven || !inst.standby) {
+        return;
+      }
+    } finally {
+      lock.unlock();
+    }
+    s.completeExceptionally(new HandlerStartException(name, "handler '" + name + "': restart stopped: the"
+        + " replacement " + inst.name + " " + exit + " within the health window ("
+        + Engine.seconds(settings.healthWindow()) + "); the instances not yet replaced keep serving; "
+        + inst.stderrTail.describe()));
+  }
+
+  // ---------------------------------------------------------------- shutdown
+
+  /** Stops accepting tasks. */
+  void beginClose() {
+    lock.lock();
+    try {
+      closing = true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Wakes {@link #awaitDrained} so that it sees an abort. */
+  void wake() {
+    lock.lock();
+    try {
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Waits until nothing is queued, waiting for retry or in flight; false if the deadline passed or aborted. */
+  boolean awaitDrained(long deadlineNanos, BooleanSupplier abort) throws InterruptedException {
+    lock.lock();
+    try {
+      while (!queue.isEmpty() || !inFlight.isEmpty()) {
+        long left = deadlineNanos - System.nanoTime();
+        if (left <= 0 || abort.getAsBoolean()) {
+          return false;
+        }
+        changed.awaitNanos(left);
+      }
+      return true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Stops the pool: fails whatever is still pending with {@code cause} and returns the instances to stop. */
+  List<Instance> stop(String cause) {
+    List<PendingTask> pending = new ArrayList<>();
+    List<Instance> instances;
+    lock.lock();
+    try {
+      closing = true;
+      stopped = true;
+      pending.addAll(queue.drain());
+      for (Attempt a : new ArrayList<>(inFlight)) {
+        pending.add(a.pending);
+        endAttemptLocked(a);
+      }
+      pending.removeIf(t -> t.finished);
+      for (PendingTask t : pending) {
+        t.finished = true;
+        failed++;
+      }
+      instances = slots.all();
+      for (Instance inst : instances) {
+        if (inst.retiredFor == null) {
+          inst.retiredFor = "stopped with the daemon";
+        }
+        if (inst.state != InstanceState.RETIRING && inst.state != InstanceState.DEAD) {
+          slots.move(inst, inst.state, InstanceState.RETIRING);
+        }
+      }
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    for (PendingTask t : pending) {
+      t.future.completeExceptionally(new DaemonClosedException(name, cause + " (task " + t.id() + ")"));
+    }
+    return instances;
+  }
+
+  private static String shorten(String s) {
+    return s.length() <= 80 ? s : s.substring(0, 80) + "…";
+  }
+
+  @Override
+  public String toString() {
+    return "HandlerPool[" + name + "]";
+  }
+}
