@@ -32,6 +32,8 @@ class QueueTest {
       for (CompletableFuture<Result> f : all) {
         assertThat(f.get(30, TimeUnit.SECONDS).isSuccess()).isTrue();
       }
+      // Events may lag behind futures; every attempt's start is delivered, in order, soon after.
+      rec.awaitAttempts(priorities.length + 1, Duration.ofSeconds(10));
       List<String> names = new ArrayList<>();
       for (Task t : rec.attemptsStarted) {
         names.add(t.taskData().get("name").asText());

@@ -16,7 +16,8 @@ import java.time.Duration;
  *       them in a row with no success, the next replacement is a probe: it gets no task until it has
  *       survived the health window. If it dies first, that is a start failure; if it lives, the deaths
  *       were the tasks' doing and dispatch resumes.
- *   <li>Every death or retirement since the last success lengthens the restart back-off.
+ *   <li>Every death or retirement since the last answer, or since an instance last survived the health
+ *       window, lengthens the restart back-off.
  * </ul>
  */
 final class HealthTracker {
@@ -71,6 +72,8 @@ final class HealthTracker {
 
   /** An instance survived the health window. Returns true when the handler was unhealthy until now. */
   boolean survived() {
+    // The deaths before were the tasks' doing: replacements need no growing back-off for them.
+    failuresInARow = 0;
     startFailuresInARow = 0;
     taskDeathsInARow = 0;
     boolean was = unhealthyReason != null;

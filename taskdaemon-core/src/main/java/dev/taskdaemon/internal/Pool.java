@@ -636,6 +636,7 @@ final class Pool implements HandlerPool {
     String outOfSync = null;
     boolean startup = false;
     boolean retireNow = false;
+    boolean unprovenOutOfSync = false;
     lock.lock();
     try {
       if (stopped) {
@@ -674,7 +675,13 @@ final class Pool implements HandlerPool {
       }
       if (outOfSync != null) {
         retireLocked(inst, "out of sync: it " + outOfSync);
-        health.idleFailure();
+        if (a != null) {
+          health.taskDeath();
+        } else if (inst.proven) {
+          health.idleFailure();
+        } else {
+          unprovenOutOfSync = true; // counted as a start failure below, outside the lock
+        }
       }
     } finally {
       lock.unlock();
@@ -686,6 +693,12 @@ final class Pool implements HandlerPool {
     }
     if (outOfSync != null) {
       log.warn("handler '{}' instance {} is out of sync: it {}; it is replaced", name, inst.name, outOfSync);
+      if (unprovenOutOfSync) {
+        // A fresh instance that answers nobody is no better than one that dies at start.
+        onStartFailure("its instances write responses while they have no task, before they prove themselves"
+            + " (the last, " + inst.name + ", " + outOfSync + "); start-up output must come before settle_time ("
+            + Engine.seconds(settings.settleTime()) + ") ends, or go to stderr");
+      }
       afterRetire(inst, true);
       if (a != null) {
         afterAttempt(a, new Result.Failure("handler '" + name + "' instance " + inst.name + " is out of sync: it "

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 /** 10,000 tasks over 8 instances of a handler that crashes 1 % and hangs 1 % of the time. */
@@ -53,6 +54,8 @@ class ChaosTest {
       assertThat(ok + failed).isEqualTo(n);
       assertThat(s.succeeded()).isEqualTo(ok);
       assertThat(s.failed()).isEqualTo(failed);
+      // Events lag behind futures; each task's events are in order, so its completion comes last.
+      Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> rec.completions.size() == n);
       assertThat(rec.submitted.get()).isEqualTo(n);
       assertThat(rec.completions).hasSize(n);
       assertThat(rec.completions.values()).allSatisfy(c -> assertThat(c.get()).isEqualTo(1));

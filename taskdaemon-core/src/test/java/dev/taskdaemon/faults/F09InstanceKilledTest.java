@@ -47,6 +47,7 @@ class F09InstanceKilledTest {
         }
       }
       assertThat(retried).isEqualTo(1);
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> rec.attemptOutcomes.size() == 4);
       assertThat(rec.attemptOutcomes).filteredOn(Result::isFailure).singleElement()
           .satisfies(e -> assertThat(e.asFailure().message()).contains("exited with code 137 (killed by signal 9)"
               + " during the task (attempt 1 of 4)"));

@@ -25,6 +25,12 @@ class FaultsTest {
 
   private final FakeHandler resize = FakeHandler.replying(t -> Reply.success(Map.of("width", t.taskData().get("w"))));
   private final List<Result> attemptOutcomes = new CopyOnWriteArrayList<>();
+  /** The attempt outcomes once {@code n} have been delivered (listener events may lag behind futures). */
+  private List<Result> outcomes(int n) {
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> attemptOutcomes.size() >= n);
+    return attemptOutcomes;
+  }
+
   private final TaskListener outcomes = new TaskListener() {
     @Override
     public void attemptEnded(Task task, String instance, Result outcome, Duration elapsed) {
@@ -63,7 +69,7 @@ class FaultsTest {
       assertThat(r.json().get("width").asInt()).isEqualTo(128);
       resize.assertReceived().hasCount(3).hasAttempts(1, 2, 3).areAttemptsOfOneTask()
           .allHaveTaskData(Map.of("w", 128));
-      assertThat(attemptOutcomes).startsWith(Result.failure("injected retryable error", true),
+      assertThat(outcomes(3)).startsWith(Result.failure("injected retryable error", true),
           Result.failure("injected retryable error", true));
       assertThat(daemon.stats("resize").retried()).isEqualTo(2);
     }
@@ -100,7 +106,7 @@ class FaultsTest {
       Result r = await(daemon.submit("resize", Map.of("w", 7)));
 
       assertThat(r.json().get("width").asInt()).isEqualTo(7);
-      assertThat(attemptOutcomes.get(0)).isEqualTo(Result.failure("handler 'resize' instance resize-0 exited with code 1"
+      assertThat(outcomes(2).get(0)).isEqualTo(Result.failure("handler 'resize' instance resize-0 exited with code 1"
           + " (a crash the test injected) during the task (attempt 1 of 2); last stderr lines:\n"
           + "    | crashing on purpose (Fault.CRASH)", true, Result.Failure.Kind.CRASH));
       resize.assertReceived().hasAttempts(1, 2).areAttemptsOfOneTask();
@@ -166,7 +172,7 @@ class FaultsTest {
 
       assertThat(r.json().get("width").asInt()).isEqualTo(3);
       resize.assertReceived().hasAttempts(1, 2);
-      assertThat(attemptOutcomes.get(0).asFailure().message()).startsWith("handler 'resize' instance resize-0 timed out");
+      assertThat(outcomes(2).get(0).asFailure().message()).startsWith("handler 'resize' instance resize-0 timed out");
     }
   }
 

@@ -82,6 +82,8 @@ class SubstitutionTest {
       // From the file: two instances, max_retries = 2 (three attempts); retry_backoff = 5 became zero.
       assertThat(daemon.stats("resize").instancesAlive()).isEqualTo(2);
       resize.assertReceived().hasAttempts(1, 2, 3).areAttemptsOfOneTask();
+      // Listener events may lag behind futures; both retries are delivered soon after.
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> retryDelays.size() >= 2);
       assertThat(retryDelays).containsExactly(Duration.ZERO, Duration.ZERO);
     }
   }
