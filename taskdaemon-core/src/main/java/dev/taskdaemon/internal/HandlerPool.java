@@ -544,11 +544,8 @@ final class HandlerPool {
     StringBuilder msg = new StringBuilder()
         .append("handler '").append(name).append("' instance ").append(inst.name)
         .append(" timed out after ").append(Engine.seconds(settings.timeout()))
-        .append(" (").append(attemptOf(a)).append("); the instance was killed and replaced");
-    if (inst.stdoutBytes() == a.stdoutBytesAtStart) {
-      msg.append(". It wrote nothing to stdout during the attempt: if it did answer, make it flush stdout"
-          + " after each line (e.g. print(..., flush=True), System.out.flush(), fflush(stdout))");
-    }
+        .append(" (").append(attemptOf(a)).append("); the instance was killed and replaced")
+        .append(TimeoutHint.forSilence(inst.process, a.stdoutBytesAtStart, inst.stdoutBytes()));
     afterAttempt(a, new Result.Error(msg.toString(), true, Result.Error.Kind.TIMEOUT));
   }
 
