@@ -140,6 +140,29 @@ class ReadmeHostProgramTest {
     assertThat(m.find()).as("a retry line in %s", run).isTrue();
   }
 
+  /**
+   * The testkit snippet, run where its {@code handlers.toml} is (the example service's production
+   * file, with container handlers and no Docker needed): its own assertions must hold, and it must get
+   * to the end.
+   */
+  @Test
+  void testkitSnippet_runsAgainstTheExampleServicesHandlersToml_andItsAssertionsHold() throws Exception {
+    Readme.CodeBlock block = Readme.load().codeBlock("host-testkit");
+    List<String> imports = List.of("dev.taskdaemon.TaskDaemon", "dev.taskdaemon.testkit.FakeHandler",
+        "dev.taskdaemon.testkit.Fakes", "dev.taskdaemon.testkit.Reply", "dev.taskdaemon.testkit.Unstubbed",
+        "dev.taskdaemon.examples.testkit.Thumbnail", "dev.taskdaemon.examples.testkit.ThumbnailService",
+        "java.nio.file.Path", "java.time.Duration", "java.util.Map",
+        "static org.junit.jupiter.api.Assertions.assertEquals");
+    compile("ReadmeTestkit", imports, block.text + "System.out.println(\"snippet done\");\n");
+    Path dir = Repo.examples().resolve("src/main/java/dev/taskdaemon/examples/testkit");
+    assertThat(dir.resolve("handlers.toml")).exists();
+    Repo.Run run = Repo.run(List.of(Repo.java(), "-cp", tmp + File.pathSeparator + Repo.runtimeClasspath(),
+        "ReadmeTestkit"), dir, Duration.ofMinutes(2), "readme-ReadmeTestkit");
+
+    assertThat(run.exitCode).as("%s", run).isZero();
+    assertThat(run.stdout.strip()).as("%s", run).isEqualTo("snippet done");
+  }
+
   private static void assertReadmeNames(List<String> imports) throws Exception {
     String readmeText = Files.readString(Repo.root().resolve("README.md"), StandardCharsets.UTF_8);
     assertThat(imports).as("imports the README names").allSatisfy(imp ->
