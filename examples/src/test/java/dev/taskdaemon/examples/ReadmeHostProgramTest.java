@@ -19,10 +19,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The README's host programs, taken from README.md: each compiles without warnings inside a
- * {@code main} with the imports the README names, and, run from the repository root in a JVM of
- * its own, does what the README says: the five-line program prints what its comment says; the
- * batch counts words, failures and refusals exactly; the listener reports a retry.
+ * The README's programs of steps 3 and 4, taken from README.md: each compiles without warnings
+ * inside a {@code main} with the imports the README names, and, run in a JVM of its own, does what
+ * the README says: the five-line program prints what its comment says; the batch counts words,
+ * failures and refusals exactly; the listener reports a retry; the testkit snippet's own assertions
+ * hold against the example service's handlers.toml.
  */
 class ReadmeHostProgramTest {
   private static final List<String> IMPORTS = List.of("dev.taskdaemon.Result", "dev.taskdaemon.TaskDaemon",
