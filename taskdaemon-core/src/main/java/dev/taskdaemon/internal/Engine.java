@@ -128,7 +128,7 @@ public final class Engine {
    * edits away (about a third of the name's length, at least one): a typo gets its fix, an
    * unrelated name no misleading guess.
    */
-  private UnknownTaskTypeException unknownTaskType(String taskType) {
+  public UnknownTaskTypeException unknownTaskType(String taskType) {
     String guess = ConfigKeys.nearest(taskType, pools.keySet(), Math.max(1, taskType.length() / 3))
         .map(best -> " (did you mean '" + best + "'?)").orElse("");
     return new UnknownTaskTypeException(taskType, "no handler for task type '" + taskType + "'" + guess

@@ -1,6 +1,7 @@
 package dev.taskdaemon.faults;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.taskdaemon.DaemonClosedException;
 import dev.taskdaemon.Result;
@@ -70,6 +71,9 @@ class F16RefusalsTest {
               + " [handlers.resize] table to handlers.toml or define it with TaskDaemon.builder().handler(\"resize\","
               + " ...)");
       assertThat(daemon.stats("echo").failed()).as("refusals never reach a handler").isZero();
+      assertThatThrownBy(() -> daemon.stats("wordcont")).as("stats of a misspelt handler")
+          .isInstanceOf(UnknownTaskTypeException.class)
+          .hasMessageStartingWith("no handler for task type 'wordcont' (did you mean 'wordcount'?); configured handlers:");
     }
   }
 }
