@@ -86,11 +86,15 @@ public final class TaskDaemon implements AutoCloseable {
     return engine.stats();
   }
 
-  /** One handler's counters. */
+  /**
+   * One handler's counters.
+   *
+   * @throws UnknownTaskTypeException if no handler has that name; the message names the nearest one
+   */
   public HandlerStats stats(String handler) {
     HandlerStats s = engine.stats().get(handler);
     if (s == null) {
-      throw new UnknownTaskTypeException(handler, "no handler named '" + handler + "'; handlers: " + engine.handlers());
+      throw engine.unknownTaskType(handler);
     }
     return s;
   }

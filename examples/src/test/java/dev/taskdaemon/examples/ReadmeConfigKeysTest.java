@@ -9,8 +9,6 @@ import dev.taskdaemon.internal.ConfigKeys;
 import dev.taskdaemon.internal.ConfigValidator;
 import dev.taskdaemon.internal.TomlLoader;
 import dev.taskdaemon.spi.HandlerRuntime;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -19,10 +17,10 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
- * The README's {@code handlers.toml} reference against the loader: every key it lists is parsed, and
- * every parsed key is listed, for the core keys, the {@code [daemon]} table and each runtime found
- * on the class path the way {@code start()} finds them. Also: the README's TOML samples are valid,
- * and its sample error message is the one the loader gives.
+ * The {@code handlers.toml} reference (docs/configuration.md) against the loader: every key it lists
+ * is parsed, and every parsed key is listed, for the core keys, the {@code [daemon]} table and each runtime found
+ * on the class path the way {@code start()} finds them. Also: every TOML sample of README.md and
+ * docs/ is valid, and the sample error message is the one the loader gives.
  */
 class ReadmeConfigKeysTest {
   private static final String RUNTIME_TABLE = "keys runtime ";
@@ -80,7 +78,7 @@ class ReadmeConfigKeysTest {
       assertThat(block.language).isEqualTo("toml");
       List<String> problems = new ArrayList<>();
       TaskDaemon.Builder builder = TaskDaemon.builder();
-      TomlLoader.load(block.text, "README.md:" + block.line, Repo.root(), builder, problems);
+      TomlLoader.load(block.text, block.where(), Repo.root(), builder, problems);
       problems.addAll(ConfigValidator.validate(new ArrayList<>(builder.handlers().values()),
           ConfigValidator.discoverRuntimes(Map.of())));
       assertThat(problems).as("problems of the TOML sample '%s'", sample).isEmpty();
@@ -88,8 +86,8 @@ class ReadmeConfigKeysTest {
   }
 
   @Test
-  void everyTomlBlock_isCheckedByThisTest() throws Exception {
-    long tomlBlocks = Files.readAllLines(Repo.root().resolve("README.md"), StandardCharsets.UTF_8).stream()
+  void everyTomlBlock_isCheckedByThisTest() {
+    long tomlBlocks = readme.documents().values().stream().flatMap(String::lines)
         .filter(l -> l.trim().equals("```toml")).count();
     long marked = readme.markers().stream().filter(m -> m.startsWith("config-") && !m.equals("config-error-message"))
         .count();

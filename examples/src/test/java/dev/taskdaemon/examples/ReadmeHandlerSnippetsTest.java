@@ -32,7 +32,8 @@ import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Each handler snippet of the README, taken from README.md itself, run as a real handler: through
+ * Each handler snippet of the documentation, taken from README.md and docs/handlers.md themselves, run
+ * as a real handler: through
  * the engine with a pool of two instances and a batch of tasks, and directly, to see that it writes
  * one line per request, logs to stderr and exits when stdin closes. A snippet runs when its
  * toolchain is installed (CI has Java, sh, Node.js and Python, not Go); the others are listed in
@@ -123,7 +124,7 @@ class ReadmeHandlerSnippetsTest {
         continue;
       }
       Readme.CodeBlock block = readme.codeBlock("handler " + s.marker);
-      tests.add(DynamicTest.dynamicTest(s.marker + " snippet (README.md:" + block.line + ")", () -> {
+      tests.add(DynamicTest.dynamicTest(s.marker + " snippet (" + block.where() + ")", () -> {
         Path dir = Files.createDirectories(tmp.resolve(s.marker));
         List<String> command = s.install(block.text, dir);
         servesABatchThroughTheEngine(s, command, dir);

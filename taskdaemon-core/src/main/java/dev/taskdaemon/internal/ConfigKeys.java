@@ -2,6 +2,7 @@ package dev.taskdaemon.internal;
 
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 
 /** The keys {@code handlers.toml} accepts, and the nearest-key hint for unknown ones. */
 public final class ConfigKeys {
@@ -25,19 +26,25 @@ public final class ConfigKeys {
 
   /** "unknown key; did you mean 'x'?" with the closest of {@code valid}. */
   public static String unknownKey(String key, Collection<String> valid) {
+    return nearest(key, valid, Integer.MAX_VALUE).map(best -> "unknown key; did you mean '" + best + "'?")
+        .orElse("unknown key");
+  }
+
+  /**
+   * The entry of {@code valid} closest to {@code name} (the first of equals), if it is at most
+   * {@code maxDistance} edits away: the "did you mean" of config keys and of task types.
+   */
+  public static Optional<String> nearest(String name, Collection<String> valid, int maxDistance) {
     String best = null;
     int bestDistance = Integer.MAX_VALUE;
     for (String v : valid) {
-      int d = distance(key, v);
+      int d = distance(name, v);
       if (d < bestDistance) {
         best = v;
         bestDistance = d;
       }
     }
-    if (best == null) {
-      return "unknown key";
-    }
-    return "unknown key; did you mean '" + best + "'?";
+    return bestDistance <= maxDistance ? Optional.of(best) : Optional.empty();
   }
 
   /** Optimal string alignment distance: edits, with a swap of two neighbours counting as one. */

@@ -142,6 +142,19 @@ public final class Engine {
     return session;
   }
 
+  /**
+   * The refusal of a task type no handler has, with the nearest configured name when one is a few
+   * edits away (about a third of the name's length, at least one): a typo gets its fix, an
+   * unrelated name no misleading guess.
+   */
+  public UnknownTaskTypeException unknownTaskType(String taskType) {
+    String guess = ConfigKeys.nearest(taskType, pools.keySet(), Math.max(1, taskType.length() / 3))
+        .map(best -> " (did you mean '" + best + "'?)").orElse("");
+    return new UnknownTaskTypeException(taskType, "no handler for task type '" + taskType + "'" + guess
+        + "; configured handlers: " + pools.keySet() + ". Add a [handlers." + taskType + "] table to handlers.toml"
+        + " or define it with TaskDaemon.builder().handler(\"" + taskType + "\", ...)");
+  }
+
   public List<String> handlers() {
     return List.copyOf(pools.keySet());
   }
@@ -170,13 +183,6 @@ public final class Engine {
     }
     pool.submit(new PendingTask(Task.ofJson(id, taskType, data, 1), priority, seq.incrementAndGet(), future));
     return future;
-  }
-
-  private UnknownTaskTypeException unknownTaskType(String taskType) {
-    return new UnknownTaskTypeException(taskType,
-        "no handler for task type '" + taskType + "'; configured handlers: " + pools.keySet()
-            + ". Add a [handlers." + taskType + "] table to handlers.toml or define it with"
-            + " TaskDaemon.builder().handler(\"" + taskType + "\", ...)");
   }
 
   /**

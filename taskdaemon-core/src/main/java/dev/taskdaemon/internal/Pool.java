@@ -782,9 +782,8 @@ final class Pool implements HandlerPool {
         .append("); the instance was killed and replaced");
     if (a.firstSkipped != null) {
       msg.append(". It wrote no response, only lines that are not responses; the first was ").append(a.firstSkipped);
-    } else if (inst.receivedBytes() == a.mark && inst.process.flushHintApplies()) {
-      msg.append(". It wrote nothing to stdout during the attempt: if it did answer, make it flush stdout"
-          + " after each line (e.g. print(..., flush=True), System.out.flush(), fflush(stdout))");
+    } else {
+      msg.append(TimeoutHint.forSilence(inst.process, a.mark, inst.receivedBytes()));
     }
     afterAttempt(a, new Result.Failure(msg.toString(), true, Result.Failure.Kind.TIMEOUT));
   }

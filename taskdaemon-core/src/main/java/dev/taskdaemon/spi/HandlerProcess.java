@@ -42,10 +42,13 @@ public interface HandlerProcess {
   }
 
   /**
-   * Whether a timeout with nothing on stdout should suggest that the handler may not flush its output
-   * (true for real programs; an in-process fake that hangs on purpose says false).
+   * Whether the handler behind this process can have written an answer that is still held in a
+   * buffer of its own, such as a program's stdio buffer on a pipe. When it can, a timeout during which
+   * nothing reached stdout tells the user to flush stdout after each line. True by default, as for
+   * every real program; an in-memory stand-in whose writes reach the engine at once returns false, so
+   * its timeouts say only that they timed out.
    */
-  default boolean flushHintApplies() {
+  default boolean mayHoldBackOutput() {
     return true;
   }
 

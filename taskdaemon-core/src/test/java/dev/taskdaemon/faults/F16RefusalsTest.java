@@ -1,6 +1,7 @@
 package dev.taskdaemon.faults;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.taskdaemon.DaemonClosedException;
 import dev.taskdaemon.Result;
@@ -34,7 +35,8 @@ class F16RefusalsTest {
     try {
       Throwable unknown = failure(daemon.submit("ecoh", Map.of()));
       assertThat(unknown).isInstanceOf(UnknownTaskTypeException.class)
-          .hasMessage("no handler for task type 'ecoh'; configured handlers: [echo]. Add a [handlers.ecoh] table to"
+          .hasMessage("no handler for task type 'ecoh' (did you mean 'echo'?); configured handlers: [echo]. Add a"
+              + " [handlers.ecoh] table to"
               + " handlers.toml or define it with TaskDaemon.builder().handler(\"ecoh\", ...)");
       assertThat(((UnknownTaskTypeException) unknown).handler()).isEqualTo("ecoh");
 
@@ -51,5 +53,27 @@ class F16RefusalsTest {
     assertThat(closed).isInstanceOf(DaemonClosedException.class)
         .hasMessage("daemon 'taskdaemon' is closed (close() was called); submit tasks before close(), or start a new"
             + " daemon");
+  }
+
+  @Test
+  void unknownTaskType_namesTheNearestHandler_onlyWhenItIsAFewEditsAway() throws Exception {
+    try (TaskDaemon daemon = TaskDaemon.builder().handler(TestHandlers.handler("echo").instances(1).build())
+        .handler(TestHandlers.handler("wordcount").instances(1).build()).start()) {
+      assertThat(failure(daemon.submit("wordcont", Map.of())))
+          .isInstanceOf(UnknownTaskTypeException.class)
+          .hasMessage("no handler for task type 'wordcont' (did you mean 'wordcount'?); configured handlers:"
+              + " [echo, wordcount]. Add a [handlers.wordcont] table to handlers.toml or define it with"
+              + " TaskDaemon.builder().handler(\"wordcont\", ...)");
+      assertThat(failure(daemon.submit("resize", Map.of())))
+          .as("no guess for a name that resembles none")
+          .isInstanceOf(UnknownTaskTypeException.class)
+          .hasMessage("no handler for task type 'resize'; configured handlers: [echo, wordcount]. Add a"
+              + " [handlers.resize] table to handlers.toml or define it with TaskDaemon.builder().handler(\"resize\","
+              + " ...)");
+      assertThat(daemon.stats("echo").failed()).as("refusals never reach a handler").isZero();
+      assertThatThrownBy(() -> daemon.stats("wordcont")).as("stats of a misspelt handler")
+          .isInstanceOf(UnknownTaskTypeException.class)
+          .hasMessageStartingWith("no handler for task type 'wordcont' (did you mean 'wordcount'?); configured handlers:");
+    }
   }
 }

@@ -210,6 +210,12 @@ final class FakeProcess implements HandlerProcess {
     return null;
   }
 
+  /** A fake's writes reach the engine at once: a hang is a hang, never an unflushed answer. */
+  @Override
+  public boolean mayHoldBackOutput() {
+    return false;
+  }
+
   @Override
   public String describe() {
     return "fake, thread " + thread.getName();
