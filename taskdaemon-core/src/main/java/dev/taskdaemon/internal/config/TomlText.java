@@ -119,14 +119,18 @@ final class TomlText {
             }
             String id = prefix + longStrings.size();
             longStrings.put(id, value);
-            out.append(t, copied, i).append('\'').append(id).append('\'');
+            // A multi-line original becomes a multi-line placeholder with as many line breaks, so every
+            // later line keeps its number and the placeholder is legal wherever the original was.
+            boolean breaks = t.indexOf('\n', i) >= 0 && t.indexOf('\n', i) < end;
+            out.append(t, copied, i).append(breaks ? "'''" : "'").append(id);
             for (int k = i; k < end; k++) {
               if (t.charAt(k) == '\n') {
                 line++;
                 lineOffset = k + 1;
-                out.append('\n'); // a line break after a value: legal between array items and keys
+                out.append('\n');
               }
             }
+            out.append(breaks ? "'''" : "'");
             copied = end;
           }
         } else {
@@ -171,7 +175,8 @@ final class TomlText {
   /** The original text of a string the parser saw as a placeholder; any other value unchanged. */
   Object restore(Object v) {
     if (v instanceof String s && !longStrings.isEmpty() && s.startsWith(prefix)) {
-      String real = longStrings.get(s);
+      int nl = s.indexOf('\n');
+      String real = longStrings.get(nl < 0 ? s : s.substring(0, nl));
       return real != null ? real : s;
     }
     return v;
