@@ -105,14 +105,15 @@ public final class Keys {
   public static final Key<Duration> HEALTH_WINDOW = key("health_window", DAEMON, Kind.seconds(false),
       Duration.ofSeconds(1), null);
   public static final Key<Boolean> START_CHECK = key("start_check", DAEMON, Kind.bool(), false, null);
+  public static final Key<Duration> START_TIMEOUT = key("start_timeout", DAEMON, Kind.seconds(false),
+      Duration.ofMinutes(2), null);
 
   // ---- Code only: set through TaskDaemon.Builder. ----
   public static final Key<Backoff> RESTART_BACKOFF = key("restart_backoff", CODE, Kind.object("a back-off"),
       new Backoff(Duration.ofMillis(100), Duration.ofSeconds(30), 2.0, 0.1), null);
   public static final Key<Integer> UNHEALTHY_AFTER = key("unhealthy_after", CODE,
       Kind.integer(1, Integer.MAX_VALUE, "a positive integer", "a positive integer"), 3, null);
-  public static final Key<Duration> START_TIMEOUT = key("start_timeout", CODE, Kind.seconds(false),
-      Duration.ofMinutes(2), null);
+
 
   /** The keys of a {@code [daemon]} table, in table order. */
   public static final List<String> DAEMON_KEYS = names(true);
