@@ -192,7 +192,7 @@ class ConfigTest {
         "runtime = \"process\"",
         "command = " + tomlArray(TestHandlers.command()),
         "instances = 3",
-        "timeout = 2.5",
+        "timeout = 20.5",
         "handler_selection = \"first-available\"",
         "env = { GREETING = \"hi\", PORT = 8080 }",
         "max_retries = 0",
@@ -210,7 +210,7 @@ class ConfigTest {
     assertThat(d.baseDir()).isEqualTo(dir.toAbsolutePath());
     HandlerSpec t = b.handlers().get("tuned");
     assertThat(t.instances()).isEqualTo(3);
-    assertThat(t.timeout()).isEqualTo(Duration.ofMillis(2500));
+    assertThat(t.timeout()).isEqualTo(Duration.ofMillis(20500));
     assertThat(t.selection()).isSameAs(HandlerSelection.FIRST_AVAILABLE);
     assertThat(t.env()).containsExactly(Map.entry("GREETING", "hi"), Map.entry("PORT", "8080"));
     assertThat(t.maxRetries()).isZero();
@@ -223,7 +223,8 @@ class ConfigTest {
       assertThat(daemon.handlers()).containsExactly("defaults", "tuned");
       assertThat(daemon.stats("defaults").instancesAlive()).isEqualTo(2);
       assertThat(daemon.stats("tuned").instancesAlive()).isEqualTo(3);
-      assertThat(daemon.submit("tuned", Map.of("x", 1)).get(30, TimeUnit.SECONDS).isSuccess()).isTrue();
+      Result r = daemon.submit("tuned", Map.of("x", 1)).get(30, TimeUnit.SECONDS);
+      assertThat(r.isSuccess()).as("result %s", r).isTrue();
     }
   }
 
