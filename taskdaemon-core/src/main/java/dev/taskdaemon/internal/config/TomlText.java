@@ -121,24 +121,21 @@ final class TomlText {
             longStrings.put(id, value);
             // A multi-line original becomes a multi-line placeholder with as many line breaks, so every
             // later line keeps its number and the placeholder is legal wherever the original was.
-            boolean breaks = t.indexOf('\n', i) >= 0 && t.indexOf('\n', i) < end;
+            int firstBreak = multi ? t.indexOf('\n', i) : -1;
+            boolean breaks = firstBreak >= 0 && firstBreak < end;
             out.append(t, copied, i).append(breaks ? "'''" : "'").append(id);
-            for (int k = i; k < end; k++) {
-              if (t.charAt(k) == '\n') {
-                line++;
-                lineOffset = k + 1;
-                out.append('\n');
-              }
+            for (int k = firstBreak; breaks && k >= 0 && k < end; k = t.indexOf('\n', k + 1)) {
+              line++;
+              lineOffset = k + 1;
+              out.append('\n');
             }
             out.append(breaks ? "'''" : "'");
             copied = end;
           }
-        } else {
-          for (int k = i; k < end; k++) {
-            if (t.charAt(k) == '\n') {
-              line++;
-              lineOffset = k + 1;
-            }
+        } else if (multi) {
+          for (int k = t.indexOf('\n', i); k >= 0 && k < end; k = t.indexOf('\n', k + 1)) {
+            line++;
+            lineOffset = k + 1;
           }
         }
         lineStart = false;
@@ -182,42 +179,55 @@ final class TomlText {
     return v;
   }
 
-  /** The index just past the closing delimiter, or -1. */
+  /**
+   * The index just past the closing delimiter, or -1. Jumps from quote to quote with {@code indexOf}
+   * rather than looking at every character: a long value is crossed at memory speed.
+   */
   private static int endOfString(String t, int start, char quote, boolean multi) {
     int n = t.length();
     if (multi) {
       String delim = quote == '"' ? "\"\"\"" : "'''";
-      int i = start + 3;
-      while (i < n) {
-        char c = t.charAt(i);
-        if (quote == '"' && c == '\\') {
-          i += 2;
+      int from = start + 3;
+      while (true) {
+        int q = t.indexOf(delim, from);
+        if (q < 0) {
+          return -1;
+        }
+        if (quote == '"' && escaped(t, start + 3, q)) {
+          from = q + 1;
           continue;
         }
-        if (t.startsWith(delim, i)) {
-          int end = i + 3;
-          // Up to two more quotes belong to the content: """a""""" ends with the last three.
-          while (end < n && t.charAt(end) == quote && end - i < 5) {
-            end++;
-          }
-          return end;
+        int end = q + 3;
+        // Up to two more quotes belong to the content: """a""""" ends with the last three.
+        while (end < n && t.charAt(end) == quote && end - q < 5) {
+          end++;
         }
-        i++;
+        return end;
       }
-      return -1;
     }
-    for (int i = start + 1; i < n; i++) {
-      char c = t.charAt(i);
-      if (c == '\n') {
+    int nl = t.indexOf('\n', start + 1);
+    int lineEnd = nl < 0 ? n : nl;
+    int from = start + 1;
+    while (true) {
+      int q = t.indexOf(quote, from);
+      if (q < 0 || q > lineEnd) {
         return -1;
       }
-      if (quote == '"' && c == '\\') {
-        i++;
-      } else if (c == quote) {
-        return i + 1;
+      if (quote == '"' && escaped(t, start + 1, q)) {
+        from = q + 1;
+        continue;
       }
+      return q + 1;
     }
-    return -1;
+  }
+
+  /** True when the character at {@code at} follows an odd number of backslashes (after {@code from}). */
+  private static boolean escaped(String t, int from, int at) {
+    int k = at - 1;
+    while (k >= from && t.charAt(k) == '\\') {
+      k--;
+    }
+    return (at - 1 - k) % 2 == 1;
   }
 
   /** True when the string just ended is a key ({@code "a b" = 1}, {@code "a".b = 1}). */
@@ -240,6 +250,17 @@ final class TomlText {
       from++;
     } else if (multi && from + 1 < to && t.charAt(from) == '\r' && t.charAt(from + 1) == '\n') {
       from += 2;
+    }
+    int firstEscape = basic ? t.indexOf('\\', from) : -1;
+    if (firstEscape < 0 || firstEscape >= to) {
+      // No escapes (the common case for a long value): one pass to refuse what TOML forbids, then a copy.
+      for (int i = from; i < to; i++) {
+        char c = t.charAt(i);
+        if ((c < 0x20 && c != '\t' && !(multi && (c == '\n' || c == '\r'))) || c == 0x7f) {
+          return null;
+        }
+      }
+      return t.substring(from, to);
     }
     StringBuilder sb = new StringBuilder(to - from);
     for (int i = from; i < to; i++) {
