@@ -131,6 +131,9 @@ class ConfigHardeningTest {
             + " characters; a process argument cannot hold one",
         "h.toml:6:1: handlers.b.env.A = \"x\\u0000y\": expected a string without NUL (\\u0000) characters; an"
             + " environment variable cannot hold one");
+    assertThat(problems("[handlers.a]\nimage = \"busybox\\u0000\"\nruntime = \"process\"\ncommand = [\"true\"]\n"))
+        .containsExactly("h.toml:2:1: handlers.a.image = \"busybox\\u0000\": expected an image reference without NUL"
+            + " (\\u0000) characters");
     assertThatThrownBy(() -> HandlerSpec.builder("a").command("ca\0t"))
         .hasMessage("command = [\"ca\\u0000t\"]: expected an array of strings without NUL (\\u0000) characters; a"
             + " process argument cannot hold one");

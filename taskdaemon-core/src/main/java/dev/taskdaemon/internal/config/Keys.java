@@ -40,7 +40,8 @@ public final class Keys {
   public static final Key<String> IMAGE = key("image", HANDLER, Kind.string(
       "an image reference such as \"myorg/resize:1.2\"",
       s -> s.isBlank() ? "an image reference such as \"myorg/resize:1.2\""
-          : s.startsWith("-") ? "an image reference; it must not start with '-'" : null, false),
+          : s.startsWith("-") ? "an image reference; it must not start with '-'"
+          : s.indexOf('\0') >= 0 ? "an image reference without NUL (\\u0000) characters" : null, false),
       null, HandlerSpec.Builder::image);
   public static final Key<Integer> INSTANCES = key("instances", HANDLER,
       Kind.integer(1, 100_000, "an integer from 1 to 100000", "an integer from 1 to 100000"),
