@@ -17,9 +17,9 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
- * The README's {@code handlers.toml} reference against the key table that the TOML source reads: every key it lists is accepted, and
- * every parsed key is listed, for the core keys, the {@code [daemon]} table and each runtime found
- * on the class path the way {@code start()} finds them. Also: the README's TOML samples are valid,
+ * The README's {@code handlers.toml} reference against the key table the TOML source reads: every
+ * key it lists is accepted, and every accepted key is listed, for the core keys, the {@code [daemon]}
+ * table and each runtime found on the class path the way {@code start()} finds them. Also: the README's TOML samples are valid,
  * and its sample error message is the one the TOML source gives.
  */
 class ReadmeConfigKeysTest {
