@@ -151,6 +151,15 @@ class ConfigHardeningTest {
   }
 
   @Test
+  void hugeKeys_areQuotedShortToo() {
+    String key = "k".repeat(5000);
+    assertThat(problems(OK + key + " = 1\n")).containsExactly(
+        "h.toml:3:1: handlers.a." + "k".repeat(200) + "... (5000 characters): unknown key; did you mean 'workdir'?");
+    assertThat(problems("[daemon]\n" + key + " = 1\n" + OK)).containsExactly(
+        "h.toml:2:1: daemon." + "k".repeat(200) + "... (5000 characters): unknown key; did you mean 'task_selection'?");
+  }
+
+  @Test
   void aTenMegabyteStringValue_loadsAndKeepsItsText() {
     String big = "y".repeat(10_000_000);
     long t0 = System.nanoTime();

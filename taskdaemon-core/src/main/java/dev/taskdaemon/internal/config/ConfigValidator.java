@@ -134,7 +134,7 @@ public final class ConfigValidator {
       } else {
         msg = Keys.unknownKey(key, valid);
       }
-      problems.add(where(config, spec, key) + prefix + "." + key + ": " + msg);
+      problems.add(where(config, spec, key) + prefix + "." + Render.key(key) + ": " + msg);
     }
   }
 

@@ -30,6 +30,14 @@ public final class Render {
     return s.substring(0, MAX_QUOTED) + "... (" + s.length() + " characters)";
   }
 
+  /** A key or name as a message prints it: past {@value #MAX_QUOTED} characters cut and counted. */
+  static String key(String key) {
+    if (key.length() <= MAX_QUOTED) {
+      return key;
+    }
+    return key.substring(0, MAX_QUOTED) + "... (" + key.length() + " characters)";
+  }
+
   private static String full(Object value) {
     if (value == null) {
       return "null";

@@ -129,7 +129,7 @@ public final class TomlSource implements ConfigSource {
     DaemonConfig c = config;
     for (String key : root.keySet()) {
       if (!Keys.TOP.contains(key)) {
-        problems.add(at(root, key) + key + ": " + Keys.unknownKey(key, Keys.TOP)
+        problems.add(at(root, key) + Render.key(key) + ": " + Keys.unknownKey(key, Keys.TOP)
             + " (handlers go in [handlers.NAME] tables, daemon-wide settings in [daemon])");
       } else if (!root.isTable(List.of(key))) {
         problems.add(at(root, key) + key + " = " + Render.value(value(root, key)) + ": expected a table");
@@ -153,7 +153,7 @@ public final class TomlSource implements ConfigSource {
     for (String key : t.keySet()) {
       Object v = value(t, key);
       String where = at(t, key);
-      String dotted = "daemon." + key;
+      String dotted = "daemon." + Render.key(key);
       Key<?> k = Keys.daemon(key);
       if (k == null) {
         problems.add(where + dotted + ": " + Keys.unknownKey(key, Keys.DAEMON_KEYS));
@@ -185,11 +185,11 @@ public final class TomlSource implements ConfigSource {
   }
 
   private DaemonConfig readHandler(TomlTable handlers, String name, DaemonConfig c) {
-    String dotted = "handlers." + name;
+    String dotted = "handlers." + Render.key(name);
     String tableAt = at(handlers, name);
     if (!handlers.isTable(List.of(name))) {
       problems.add(tableAt + dotted + " = " + Render.value(value(handlers, name))
-          + ": expected a table [handlers." + name + "] with image or command");
+          + ": expected a table [" + dotted + "] with image or command");
       return c;
     }
     HandlerSpec.Builder h;
@@ -209,7 +209,7 @@ public final class TomlSource implements ConfigSource {
       Object v = value(t, key);
       String where = at(t, key);
       origins.put(key, position(where));
-      String keyDotted = dotted + "." + key;
+      String keyDotted = dotted + "." + Render.key(key);
       Key<?> k = Keys.handler(key);
       try {
         if (k == null) {
@@ -266,7 +266,7 @@ public final class TomlSource implements ConfigSource {
     for (Map.Entry<?, ?> e : m.entrySet()) {
       String k = String.valueOf(e.getKey());
       Object x = e.getValue();
-      String entry = dotted + "." + (k.matches("[A-Za-z0-9_]+") ? k : "\"" + k + "\"");
+      String entry = dotted + "." + (k.matches("[A-Za-z0-9_]+") ? Render.key(k) : Render.value(k));
       try {
         Env.checkName(k);
       } catch (InvalidValueException ex) {
