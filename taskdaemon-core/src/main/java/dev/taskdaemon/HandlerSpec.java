@@ -1,7 +1,8 @@
 package dev.taskdaemon;
 
-import dev.taskdaemon.internal.Check;
-import dev.taskdaemon.internal.InvalidValueException;
+import dev.taskdaemon.internal.config.Env;
+import dev.taskdaemon.internal.config.InvalidValueException;
+import dev.taskdaemon.internal.config.Keys;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -10,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.regex.Pattern;
 
 /**
  * The definition of one handler: how to run its instances and how its pool behaves. Immutable;
@@ -32,10 +32,6 @@ public final class HandlerSpec {
   /** The default queue capacity. */
   public static final int DEFAULT_QUEUE_CAPACITY = 10_000;
 
-  static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
-  static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
-  static final Pattern MEMORY = Pattern.compile("[0-9]+(\\.[0-9]+)?[bkmgBKMG]?");
-
   private final String name;
   private final String runtime;
   private final String image;
@@ -54,8 +50,8 @@ public final class HandlerSpec {
   private final boolean retryOnCrash;
   private final Integer maxLineBytes;
   private final Duration stopGrace;
+  private final Duration settleTime;
   private final Map<String, Object> options;
-  private final Map<String, String> origins;
   private final Path baseDir;
 
   private HandlerSpec(Builder b) {
@@ -77,8 +73,8 @@ public final class HandlerSpec {
     this.retryOnCrash = b.retryOnCrash;
     this.maxLineBytes = b.maxLineBytes;
     this.stopGrace = b.stopGrace;
+    this.settleTime = b.settleTime;
     this.options = Collections.unmodifiableMap(new LinkedHashMap<>(b.options));
-    this.origins = Collections.unmodifiableMap(new LinkedHashMap<>(b.origins));
     this.baseDir = b.baseDir;
   }
 
@@ -107,8 +103,8 @@ public final class HandlerSpec {
     b.retryOnCrash = retryOnCrash;
     b.maxLineBytes = maxLineBytes;
     b.stopGrace = stopGrace;
+    b.settleTime = settleTime;
     b.options.putAll(options);
-    b.origins.putAll(origins);
     b.baseDir = baseDir;
     return b;
   }
@@ -214,23 +210,27 @@ public final class HandlerSpec {
     return stopGrace;
   }
 
+  /**
+   * How long a fresh instance's stdout is watched before its first request is written, or {@code
+   * null} for the daemon's {@code settle_time}. Whatever it prints then is start-up output, never an
+   * answer.
+   */
+  public Duration settleTime() {
+    return settleTime;
+  }
+
   /** Runtime-specific settings (e.g. {@code cpus} for docker), keyed as in TOML. */
   public Map<String, Object> options() {
     return options;
   }
 
   /**
-   * The directory of the {@code handlers.toml} this came from, or {@code null} when defined in code.
-   * The {@code process} runtime runs commands there when no {@code workdir} is set, so a file's
-   * relative paths work from wherever the host starts.
+   * The directory relative paths are taken from: that of the {@code handlers.toml} this came from,
+   * or as set with {@link Builder#baseDir}, or {@code null}. The {@code process} runtime runs commands
+   * there when no {@code workdir} is set, so a file's relative paths work from wherever the host starts.
    */
   public Path baseDir() {
     return baseDir;
-  }
-
-  /** Where {@code key} was defined ({@code handlers.toml:4:1}), or {@code null} when set in code. */
-  public String origin(String key) {
-    return origins.get(key);
   }
 
   @Override
@@ -248,25 +248,25 @@ public final class HandlerSpec {
     private List<String> command;
     private Path workdir;
     private final Map<String, String> env = new LinkedHashMap<>();
-    private int instances = DEFAULT_INSTANCES;
+    private int instances = Keys.INSTANCES.defaultValue();
     private Duration timeout;
     private Integer maxRetries;
     private Integer queueCapacity;
     private QueueOrder queueOrder;
-    private HandlerSelection selection = HandlerSelection.ROUND_ROBIN;
+    private HandlerSelection selection = Keys.HANDLER_SELECTION.defaultValue();
     private String memoryLimit;
     private Backoff retryBackoff;
-    private boolean retryOnTimeout = true;
-    private boolean retryOnCrash = true;
+    private boolean retryOnTimeout = Keys.RETRY_ON_TIMEOUT.defaultValue();
+    private boolean retryOnCrash = Keys.RETRY_ON_CRASH.defaultValue();
     private Integer maxLineBytes;
     private Duration stopGrace;
+    private Duration settleTime;
     private final Map<String, Object> options = new LinkedHashMap<>();
-    private final Map<String, String> origins = new LinkedHashMap<>();
     private Path baseDir;
 
     private Builder(String name) {
       Objects.requireNonNull(name, "name");
-      if (!NAME.matcher(name).matches()) {
+      if (!Keys.NAME.matcher(name).matches()) {
         throw new InvalidValueException("name", name,
             "a handler name of letters, digits, '_', '.' or '-', starting with a letter or digit, at most 63 characters");
       }
@@ -275,22 +275,13 @@ public final class HandlerSpec {
 
     /** The runtime by name: {@code process}, {@code docker}, or one you registered. */
     public Builder runtime(String runtime) {
-      if (runtime == null || runtime.isBlank()) {
-        throw new InvalidValueException("runtime", runtime, "a runtime name such as \"process\" or \"docker\"");
-      }
-      this.runtime = runtime;
+      this.runtime = Keys.RUNTIME.check(runtime);
       return this;
     }
 
     /** The container image; makes {@code docker} the default runtime. */
     public Builder image(String image) {
-      if (image == null || image.isBlank()) {
-        throw new InvalidValueException("image", image, "an image reference such as \"myorg/resize:1.2\"");
-      }
-      if (image.startsWith("-")) {
-        throw new InvalidValueException("image", image, "an image reference; it must not start with '-'");
-      }
-      this.image = image;
+      this.image = Keys.IMAGE.check(image);
       return this;
     }
 
@@ -299,12 +290,9 @@ public final class HandlerSpec {
       return command(List.of(command));
     }
 
-    /** The command: program and arguments, no shell involved. */
+    /** The command: program and arguments, no shell involved; no argument may hold a NUL character. */
     public Builder command(List<String> command) {
-      if (command == null || command.isEmpty() || command.get(0).isBlank()) {
-        throw new InvalidValueException("command", command, "a non-empty array of strings, program first");
-      }
-      this.command = new ArrayList<>(command);
+      this.command = new ArrayList<>(Keys.COMMAND.check(command));
       return this;
     }
 
@@ -314,13 +302,16 @@ public final class HandlerSpec {
       return this;
     }
 
-    /** Adds one environment variable. */
+    /** Adds one environment variable; the value may not hold a NUL character. */
     public Builder env(String name, String value) {
-      if (name == null || !ENV_NAME.matcher(name).matches()) {
-        throw new InvalidValueException("env", name,
-            "an environment variable name of letters, digits and '_', not starting with a digit");
+      Env.checkName(name);
+      Objects.requireNonNull(value, "value of " + name);
+      try {
+        Env.checkValue(value);
+      } catch (InvalidValueException e) {
+        throw new InvalidValueException("env." + name, value, e.expected());
       }
-      this.env.put(name, Objects.requireNonNull(value, "value of " + name));
+      this.env.put(name, value);
       return this;
     }
 
@@ -332,50 +323,43 @@ public final class HandlerSpec {
 
     /** The number of warm instances, 1 to 100,000 (default 2). */
     public Builder instances(int instances) {
-      if (instances < 1 || instances > 100_000) {
-        throw new InvalidValueException("instances", instances, "an integer from 1 to 100000");
-      }
-      this.instances = instances;
+      this.instances = Keys.INSTANCES.check(instances);
       return this;
     }
 
-    /** The per-attempt timeout (default: the daemon's {@code task_timeout}, 30 s). */
+    /** The per-attempt timeout, 1 ms to 365 days (default: the daemon's {@code task_timeout}, 30 s). */
     public Builder timeout(Duration timeout) {
-      this.timeout = Check.positive("timeout", timeout);
+      this.timeout = Keys.TIMEOUT.check(timeout);
       return this;
     }
 
     /** Retries after the first attempt: N allows N+1 attempts (default: the daemon's, 3). */
     public Builder maxRetries(int maxRetries) {
-      this.maxRetries = Check.maxRetries(maxRetries);
+      this.maxRetries = Keys.MAX_RETRIES.check(maxRetries);
       return this;
     }
 
     /** The most tasks that may wait in the queue (default 10,000). */
     public Builder queueCapacity(int queueCapacity) {
-      this.queueCapacity = Check.queueCapacity(queueCapacity);
+      this.queueCapacity = Keys.QUEUE_CAPACITY.check(queueCapacity);
       return this;
     }
 
     /** The queue order (default: the daemon's {@code task_selection}, fifo). */
     public Builder queueOrder(QueueOrder queueOrder) {
-      this.queueOrder = Objects.requireNonNull(queueOrder, "queueOrder");
+      this.queueOrder = Keys.TASK_SELECTION.check(queueOrder);
       return this;
     }
 
     /** The instance selection strategy (default round-robin). */
     public Builder selection(HandlerSelection selection) {
-      this.selection = Objects.requireNonNull(selection, "selection");
+      this.selection = Keys.HANDLER_SELECTION.check(selection);
       return this;
     }
 
     /** The memory limit, as Docker writes it: {@code 512m}, {@code 2g}. */
     public Builder memoryLimit(String memoryLimit) {
-      if (memoryLimit == null || !MEMORY.matcher(memoryLimit).matches()) {
-        throw new InvalidValueException("memory_limit", memoryLimit,
-            "a size such as \"512m\" or \"2g\" (a number with an optional b, k, m or g suffix)");
-      }
-      this.memoryLimit = memoryLimit;
+      this.memoryLimit = Keys.MEMORY_LIMIT.check(memoryLimit);
       return this;
     }
 
@@ -397,15 +381,25 @@ public final class HandlerSpec {
       return this;
     }
 
-    /** The longest accepted stdout line in bytes (default: the daemon's, 64 MiB). */
+    /** The longest accepted stdout line in bytes, 1024 to 1 GiB (default: the daemon's, 64 MiB). */
     public Builder maxLineBytes(int maxLineBytes) {
-      this.maxLineBytes = Check.maxLineBytes(maxLineBytes);
+      this.maxLineBytes = Keys.MAX_LINE_BYTES.check(maxLineBytes);
       return this;
     }
 
-    /** How long an instance may take to exit after stdin closes before it is stopped. */
+    /** How long an instance may take to exit after stdin closes before it is stopped; 0 is allowed. */
     public Builder stopGrace(Duration stopGrace) {
-      this.stopGrace = Check.nonNegative("stop_grace", stopGrace);
+      this.stopGrace = Keys.STOP_GRACE.check(stopGrace);
+      return this;
+    }
+
+    /**
+     * How long a freshly started instance's stdout is watched before its first request may be written
+     * ({@code settle_time}; 0 to 10 s; default: the daemon's, 50 ms). Anything the instance prints in
+     * that time is start-up output, logged and never taken as an answer.
+     */
+    public Builder settleTime(Duration settleTime) {
+      this.settleTime = Keys.SETTLE_TIME.check(settleTime);
       return this;
     }
 
@@ -418,13 +412,11 @@ public final class HandlerSpec {
       return this;
     }
 
-    /** Records where {@code key} came from, for error messages. Used by the TOML loader. */
-    public Builder origin(String key, String location) {
-      this.origins.put(key, location);
-      return this;
-    }
-
-    /** The directory relative paths are taken from; set by the TOML loader to the file's directory. */
+    /**
+     * The directory relative paths are taken from (the {@code process} runtime's working directory
+     * when no {@code workdir} is set; docker's relative volume sources). A {@code handlers.toml} sets
+     * it to its own directory; {@code null} means the host's working directory.
+     */
     public Builder baseDir(Path baseDir) {
       this.baseDir = baseDir;
       return this;

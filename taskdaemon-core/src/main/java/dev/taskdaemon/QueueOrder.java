@@ -16,10 +16,13 @@ public enum QueueOrder {
     return name().toLowerCase(Locale.ROOT);
   }
 
-  /** Parses the TOML spelling; {@code null} when it is none of them. */
+  /**
+   * Parses the TOML spelling in any letter case ({@code "FIFO"} too, as {@code handler_selection}
+   * takes {@code "Round-Robin"}); {@code null} when it is none of them.
+   */
   public static QueueOrder fromConfigName(String name) {
     for (QueueOrder o : values()) {
-      if (o.configName().equals(name)) {
+      if (o.configName().equalsIgnoreCase(name)) {
         return o;
       }
     }

@@ -1,13 +1,14 @@
 package dev.taskdaemon;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.taskdaemon.internal.Check;
-import dev.taskdaemon.internal.ConfigValidator;
 import dev.taskdaemon.internal.Engine;
-import dev.taskdaemon.internal.EngineConfig;
-import dev.taskdaemon.internal.InvalidValueException;
 import dev.taskdaemon.internal.Json;
-import dev.taskdaemon.internal.TomlLoader;
+import dev.taskdaemon.internal.config.ConfigSource;
+import dev.taskdaemon.internal.config.ConfigValidator;
+import dev.taskdaemon.internal.config.DaemonConfig;
+import dev.taskdaemon.internal.config.Key;
+import dev.taskdaemon.internal.config.Keys;
+import dev.taskdaemon.internal.config.TomlSource;
 import dev.taskdaemon.spi.HandlerRuntime;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -133,55 +134,60 @@ public final class TaskDaemon implements AutoCloseable {
   }
 
   /**
-   * Configures and starts a {@link TaskDaemon}. Setters check their values at once; rules that span
-   * several settings, and every problem of a TOML file, are reported together by {@link #start()}.
+   * Configures and starts a {@link TaskDaemon}. Holds one immutable configuration value that every
+   * call edits: {@code fromToml} applies a file to it, each setter sets one key, and {@link #start()}
+   * checks the result and starts from it. Setters check their values at once, with the same rules
+   * and words as the TOML keys they match; rules that span several settings, and every problem of a
+   * TOML file, are reported together by {@link #start()} (or {@link #validate()}).
    */
   public static final class Builder {
-    private String name = "taskdaemon";
-    private Duration taskTimeout = Duration.ofSeconds(30);
-    private int maxRetries = 3;
-    private QueueOrder taskSelection = QueueOrder.FIFO;
-    private int queueCapacity = HandlerSpec.DEFAULT_QUEUE_CAPACITY;
-    private Backoff retryBackoff = Backoff.DEFAULT;
-    private Duration drainTimeout = Duration.ofSeconds(30);
-    private Duration stopGrace = Duration.ofSeconds(5);
-    private int maxLineBytes = 64 * 1024 * 1024;
-    private Backoff restartBackoff = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(30), 2.0, 0.1);
-    private Duration healthWindow = Duration.ofSeconds(1);
-    private int unhealthyAfter = 3;
-    private Duration startTimeout = Duration.ofMinutes(2);
+    private DaemonConfig config = DaemonConfig.EMPTY;
     private ObjectMapper mapper = Json.mapper();
     private Scheduler scheduler;
     private Executor callbackExecutor;
-    private Duration settleTime = Duration.ofMillis(50);
-    private boolean startCheck;
     private final List<TaskListener> listeners = new ArrayList<>();
-    private final Map<String, HandlerSpec> handlers = new LinkedHashMap<>();
     private final Map<String, HandlerRuntime> runtimes = new LinkedHashMap<>();
-    private final List<String> problems = new ArrayList<>();
 
     private Builder() {}
 
+    private Builder apply(ConfigSource source) {
+      config = source.applyTo(config);
+      return this;
+    }
+
+    private <T> Builder set(Key<T> key, T value) {
+      config = config.with(key, value);
+      return this;
+    }
+
     /**
      * Reads a {@code handlers.toml}: its {@code [daemon]} table and every {@code [handlers.NAME]}
-     * table. Problems in the file are collected and reported by {@link #start()} together. A handler
-     * defined again later (in another file or in code) replaces the earlier definition.
+     * table, over what is set so far. Problems in the file are collected and reported by {@link
+     * #start()} together. A handler defined again later (in another file or in code) replaces the
+     * earlier definition. Relative paths in the file are taken from its directory.
      */
     public Builder fromToml(Path file) {
-      TomlLoader.load(Objects.requireNonNull(file, "file"), this, problems);
-      return this;
+      return apply(TomlSource.file(Objects.requireNonNull(file, "file")));
     }
 
     /** Like {@link #fromToml(Path)} for TOML text; {@code source} names it in error messages. */
     public Builder fromTomlString(String toml, String source) {
-      TomlLoader.load(Objects.requireNonNull(toml, "toml"), Objects.requireNonNull(source, "source"), null, this,
-          problems);
-      return this;
+      return fromTomlString(toml, source, null);
+    }
+
+    /**
+     * Like {@link #fromTomlString(String, String)}, with relative paths (a {@code process} handler's
+     * working directory and {@code workdir}) taken from {@code baseDir}, as for a file in that
+     * directory; {@code null} leaves them to the host's working directory.
+     */
+    public Builder fromTomlString(String toml, String source, Path baseDir) {
+      return apply(TomlSource.text(Objects.requireNonNull(toml, "toml"), Objects.requireNonNull(source, "source"),
+          baseDir));
     }
 
     /** Adds (or replaces) a handler. */
     public Builder handler(HandlerSpec spec) {
-      handlers.put(spec.name(), Objects.requireNonNull(spec, "spec"));
+      config = config.withHandler(Objects.requireNonNull(spec, "spec"));
       return this;
     }
 
@@ -194,24 +200,35 @@ public final class TaskDaemon implements AutoCloseable {
 
     /** Changes a handler already defined (e.g. by TOML), keeping what is not changed. */
     public Builder modifyHandler(String name, Consumer<HandlerSpec.Builder> change) {
-      HandlerSpec existing = handlers.get(name);
+      HandlerSpec existing = config.handlers().get(name);
       if (existing == null) {
-        throw new IllegalArgumentException("no handler '" + name + "' is defined yet; handlers: " + handlers.keySet());
+        throw new IllegalArgumentException("no handler '" + name + "' is defined yet; handlers: "
+            + config.handlers().keySet());
       }
       HandlerSpec.Builder b = existing.toBuilder();
       change.accept(b);
-      return handler(b.build());
+      config = config.withChangedHandler(b.build());
+      return this;
     }
 
     /** The handlers defined so far, by name, in definition order (a read-only copy). */
     public Map<String, HandlerSpec> handlers() {
-      return java.util.Collections.unmodifiableMap(new LinkedHashMap<>(handlers));
+      return config.handlers();
     }
 
     /** Registers a runtime; it replaces one of the same name found on the class path. */
     public Builder runtime(HandlerRuntime runtime) {
       runtimes.put(Objects.requireNonNull(runtime, "runtime").name(), runtime);
       return this;
+    }
+
+    /**
+     * The runtimes {@link #start()} would use, by name: the built-in {@code process}, those found on
+     * the class path (such as {@code docker} with {@code taskdaemon-docker}), and those registered
+     * with {@link #runtime(HandlerRuntime)}.
+     */
+    public Map<String, HandlerRuntime> runtimes() {
+      return java.util.Collections.unmodifiableMap(ConfigValidator.discoverRuntimes(runtimes));
     }
 
     /** Adds a listener; several may be added. */
@@ -222,83 +239,107 @@ public final class TaskDaemon implements AutoCloseable {
 
     /** The daemon's name, used in thread names, logs and container labels (default "taskdaemon"). */
     public Builder name(String name) {
-      if (name == null || !HandlerSpec.NAME.matcher(name).matches()) {
-        throw new InvalidValueException("name", name,
-            "letters, digits, '_', '.' or '-', starting with a letter or digit, at most 63 characters");
-      }
-      this.name = name;
-      return this;
+      return set(Keys.DAEMON_NAME, name);
     }
 
-    /** The default per-attempt timeout ({@code task_timeout}, default 30 s). */
+    /** The default per-attempt timeout ({@code task_timeout}, 1 ms to 365 days, default 30 s). */
     public Builder taskTimeout(Duration timeout) {
-      this.taskTimeout = Check.positive("task_timeout", timeout);
-      return this;
+      return set(Keys.TASK_TIMEOUT, timeout);
     }
 
-    /** The default retries after the first attempt ({@code max_retries}, default 3). */
+    /** The default retries after the first attempt ({@code max_retries}, 0 to 1000, default 3). */
     public Builder maxRetries(int maxRetries) {
-      this.maxRetries = Check.maxRetries(maxRetries);
-      return this;
+      return set(Keys.MAX_RETRIES, maxRetries);
     }
 
     /** The default queue order ({@code task_selection}, default fifo). */
     public Builder taskSelection(QueueOrder order) {
-      this.taskSelection = Objects.requireNonNull(order, "order");
-      return this;
+      return set(Keys.TASK_SELECTION, order);
     }
 
     /** The default queue capacity ({@code queue_capacity}, default 10,000). */
     public Builder queueCapacity(int capacity) {
-      this.queueCapacity = Check.queueCapacity(capacity);
-      return this;
+      return set(Keys.QUEUE_CAPACITY, capacity);
     }
 
-    /** The default back-off between attempts (default 100 ms doubling to 10 s, ±20 %). */
+    /**
+     * The default back-off between attempts ({@code retry_backoff}, {@code retry_backoff_max}, {@code
+     * retry_backoff_multiplier}, {@code retry_jitter}; default 100 ms doubling to 10 s, ±20 %).
+     */
     public Builder retryBackoff(Backoff backoff) {
-      this.retryBackoff = Objects.requireNonNull(backoff, "backoff");
-      return this;
-    }
-
-    /** How long {@link #close()} waits for queued and in-flight tasks ({@code drain_timeout}, default 30 s). */
-    public Builder drainTimeout(Duration drainTimeout) {
-      this.drainTimeout = Check.nonNegative("drain_timeout", drainTimeout);
-      return this;
-    }
-
-    /** How long an instance may take to exit after its stdin closes ({@code stop_grace}, default 5 s). */
-    public Builder stopGrace(Duration stopGrace) {
-      this.stopGrace = Check.nonNegative("stop_grace", stopGrace);
-      return this;
-    }
-
-    /** The default longest stdout line ({@code max_line_bytes}, default 64 MiB). */
-    public Builder maxLineBytes(int maxLineBytes) {
-      this.maxLineBytes = Check.maxLineBytes(maxLineBytes);
-      return this;
-    }
-
-    /** The back-off between restarts of instances that keep dying (default 100 ms doubling to 30 s). */
-    public Builder restartBackoff(Backoff backoff) {
-      this.restartBackoff = Objects.requireNonNull(backoff, "backoff");
+      config = config.withRetryBackoff(Objects.requireNonNull(backoff, "backoff"));
       return this;
     }
 
     /**
-     * An instance that exits sooner than this after starting, without answering, counts as failing
-     * to start (default 1 s); after {@code count} such exits in a row with no instance alive, the
-     * handler is unhealthy and its pending tasks fail with the reason.
+     * How long {@link #close()} waits for queued and in-flight tasks ({@code drain_timeout}, default
+     * 30 s); 0 fails what is left at once.
+     */
+    public Builder drainTimeout(Duration drainTimeout) {
+      return set(Keys.DRAIN_TIMEOUT, drainTimeout);
+    }
+
+    /**
+     * How long an instance may take to exit after its stdin closes ({@code stop_grace}, default 5 s);
+     * 0 stops it at once.
+     */
+    public Builder stopGrace(Duration stopGrace) {
+      return set(Keys.STOP_GRACE, stopGrace);
+    }
+
+    /** The default longest stdout line ({@code max_line_bytes}, 1024 to 1 GiB, default 64 MiB). */
+    public Builder maxLineBytes(int maxLineBytes) {
+      return set(Keys.MAX_LINE_BYTES, maxLineBytes);
+    }
+
+    /**
+     * The default time a freshly started instance's stdout is watched before its first request may be
+     * written ({@code settle_time}, 0 to 10 s, default 50 ms). Whatever an instance prints in that
+     * time is start-up output: logged, never taken as an answer.
+     */
+    public Builder settleTime(Duration settleTime) {
+      return set(Keys.SETTLE_TIME, settleTime);
+    }
+
+    /**
+     * How long an instance must live after starting before it counts as started ({@code
+     * health_window}, default 1 s). Deaths sooner than this count towards the handler being unhealthy,
+     * and {@link #startCheck(boolean)} waits this long.
+     */
+    public Builder healthWindow(Duration window) {
+      return set(Keys.HEALTH_WINDOW, window);
+    }
+
+    /**
+     * Whether {@link #start()} waits until each instance has survived the {@link
+     * #healthWindow(Duration) health window} ({@code start_check}, default false), and fails with the
+     * instances' last stderr lines when every instance of a handler dies in it. Off by default so that
+     * {@code start()} costs only the launch (tests and short-lived hosts start many daemons); a handler
+     * that cannot start is then reported by its first tasks, with the same stderr lines.
+     */
+    public Builder startCheck(boolean startCheck) {
+      return set(Keys.START_CHECK, startCheck);
+    }
+
+    /** The back-off between restarts of instances that keep dying (default 100 ms doubling to 30 s). */
+    public Builder restartBackoff(Backoff backoff) {
+      return set(Keys.RESTART_BACKOFF, backoff);
+    }
+
+    /**
+     * An instance that exits sooner than {@code window} after starting, without answering, counts as
+     * failing to start (the {@link #healthWindow(Duration) health window}, default 1 s); after {@code
+     * count} such exits in a row with no instance alive (default 3), the handler is unhealthy and its
+     * pending tasks fail with the reason.
      */
     public Builder unhealthyAfter(int count, Duration window) {
-      this.unhealthyAfter = Check.positive("unhealthy_after", count);
-      this.healthWindow = Check.positive("health_window", window);
-      return this;
+      set(Keys.UNHEALTHY_AFTER, count);
+      return set(Keys.HEALTH_WINDOW, window);
     }
 
     /** How long {@link #start()} waits for instances to start (default 2 min). */
     public Builder startTimeout(Duration startTimeout) {
-      this.startTimeout = Check.positive("start_timeout", startTimeout);
-      return this;
+      return set(Keys.START_TIMEOUT, startTimeout);
     }
 
     /** The mapper that turns task data into JSON (default: a plain Jackson mapper). */
@@ -328,28 +369,22 @@ public final class TaskDaemon implements AutoCloseable {
     }
 
     /**
-     * How long a freshly started instance is watched before its first request is written ({@code
-     * settle_time}, default 50 ms): a response it prints in that time is start-up output, never an
-     * answer. Zero gives tasks to an instance as soon as it is launched.
+     * Checks everything {@link #start()} checks before it starts anything: every problem of every TOML
+     * source, the rules that span settings, and each runtime's rules for its handlers.
+     *
+     * @return this builder, when there is no problem
+     * @throws ConfigException listing every configuration problem at once
      */
-    public Builder settleTime(Duration settleTime) {
-      this.settleTime = Check.nonNegative("settle_time", settleTime);
+    public Builder validate() {
+      check(ConfigValidator.discoverRuntimes(runtimes));
       return this;
     }
 
-    /**
-     * Makes {@link #start()} wait until each instance has survived the health window, and fail with the
-     * handler's last stderr lines when every instance of a handler died in it ({@code start_check},
-     * default false: {@code start()} returns as soon as the instances are launched).
-     */
-    public Builder startCheck(boolean startCheck) {
-      this.startCheck = startCheck;
-      return this;
-    }
-
-    /** The daemon-wide defaults as they stand (for the TOML loader). */
-    public Backoff retryBackoff() {
-      return retryBackoff;
+    private void check(Map<String, HandlerRuntime> all) {
+      List<String> errors = ConfigValidator.problems(config, all);
+      if (!errors.isEmpty()) {
+        throw new ConfigException(errors);
+      }
     }
 
     /**
@@ -360,19 +395,8 @@ public final class TaskDaemon implements AutoCloseable {
      */
     public TaskDaemon start() {
       Map<String, HandlerRuntime> all = ConfigValidator.discoverRuntimes(runtimes);
-      List<String> errors = new ArrayList<>(problems);
-      List<HandlerSpec> specs = new ArrayList<>(handlers.values());
-      errors.addAll(ConfigValidator.validate(specs, all));
-      if (errors.isEmpty() && specs.isEmpty()) {
-        errors.add("no handlers are defined: add a [handlers.NAME] table to handlers.toml or call handler(...)");
-      }
-      if (!errors.isEmpty()) {
-        throw new ConfigException(ConfigValidator.sortByPosition(errors));
-      }
-      EngineConfig config = new EngineConfig(name, taskTimeout, maxRetries, taskSelection, queueCapacity,
-          retryBackoff, drainTimeout, stopGrace, maxLineBytes, restartBackoff, healthWindow, unhealthyAfter,
-          startTimeout, List.copyOf(listeners), specs, all, mapper, scheduler, callbackExecutor, settleTime, startCheck);
-      return new TaskDaemon(Engine.start(config));
+      check(all);
+      return new TaskDaemon(Engine.start(config.toEngineConfig(listeners, all, mapper, scheduler, callbackExecutor)));
     }
   }
 }

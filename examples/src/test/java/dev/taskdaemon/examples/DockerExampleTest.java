@@ -3,7 +3,7 @@ package dev.taskdaemon.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.taskdaemon.internal.ConfigValidator;
+import dev.taskdaemon.TaskDaemon;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.time.Duration;
@@ -67,7 +67,7 @@ class DockerExampleTest {
   /** Skips (or, with TASKDAEMON_REQUIRE_DOCKER=1, fails) unless an engine answers and the runtime is there. */
   static void requireDocker() {
     String why = null;
-    if (!ConfigValidator.discoverRuntimes(Map.of()).containsKey("docker")) {
+    if (!TaskDaemon.builder().runtimes().containsKey("docker")) {
       why = "the docker runtime (dev.taskdaemon:taskdaemon-docker) is not on the class path";
     } else if (!engineAnswers()) {
       why = "no Docker engine answers `docker version` (DOCKER_HOST=" + System.getenv("DOCKER_HOST")

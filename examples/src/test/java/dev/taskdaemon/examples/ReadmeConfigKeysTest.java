@@ -4,10 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.taskdaemon.ConfigException;
+import dev.taskdaemon.ConfigKeys;
 import dev.taskdaemon.TaskDaemon;
-import dev.taskdaemon.internal.ConfigKeys;
-import dev.taskdaemon.internal.ConfigValidator;
-import dev.taskdaemon.internal.TomlLoader;
 import dev.taskdaemon.spi.HandlerRuntime;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,17 +27,17 @@ class ReadmeConfigKeysTest {
 
   @Test
   void handlerTable_listsExactlyTheKeysOfEveryRuntime() {
-    assertThat(keys("keys handlers")).containsExactlyInAnyOrderElementsOf(ConfigKeys.HANDLER);
+    assertThat(keys("keys handlers")).containsExactlyInAnyOrderElementsOf(ConfigKeys.handler());
   }
 
   @Test
   void daemonTable_listsExactlyTheDaemonKeys() {
-    assertThat(keys("keys daemon")).containsExactlyInAnyOrderElementsOf(ConfigKeys.DAEMON);
+    assertThat(keys("keys daemon")).containsExactlyInAnyOrderElementsOf(ConfigKeys.daemon());
   }
 
   @Test
   void eachRuntimeWithKeysOfItsOwn_hasATableOfExactlyThoseKeys() {
-    Map<String, HandlerRuntime> runtimes = ConfigValidator.discoverRuntimes(Map.of());
+    Map<String, HandlerRuntime> runtimes = TaskDaemon.builder().runtimes();
     // The examples depend on taskdaemon-docker, so its runtime must be among them.
     assertThat(runtimes).containsKeys("process", "docker");
     List<String> documented = readme.markers().stream().filter(m -> m.startsWith(RUNTIME_TABLE))
@@ -77,10 +75,11 @@ class ReadmeConfigKeysTest {
       Readme.CodeBlock block = readme.codeBlock(sample);
       assertThat(block.language).isEqualTo("toml");
       List<String> problems = new ArrayList<>();
-      TaskDaemon.Builder builder = TaskDaemon.builder();
-      TomlLoader.load(block.text, block.where(), Repo.root(), builder, problems);
-      problems.addAll(ConfigValidator.validate(new ArrayList<>(builder.handlers().values()),
-          ConfigValidator.discoverRuntimes(Map.of())));
+      try {
+        TaskDaemon.builder().fromTomlString(block.text, block.where(), Repo.root()).validate();
+      } catch (ConfigException e) {
+        problems.addAll(e.problems());
+      }
       assertThat(problems).as("problems of the TOML sample '%s'", sample).isEmpty();
     }
   }

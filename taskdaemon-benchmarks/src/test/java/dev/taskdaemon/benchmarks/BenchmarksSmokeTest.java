@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.taskdaemon.internal.ConfigValidator;
+import dev.taskdaemon.TaskDaemon;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -49,7 +49,7 @@ class BenchmarksSmokeTest {
     assertThat(root.get("info").get("handler").asText()).startsWith(gcc ? "c-static " : "java ");
 
     boolean docker = gcc && commandWorks("docker", "version", "--format", "{{.Server.Version}}");
-    boolean dockerRuntime = ConfigValidator.discoverRuntimes(Map.of()).containsKey("docker");
+    boolean dockerRuntime = TaskDaemon.builder().runtimes().containsKey("docker");
     if ("1".equals(System.getenv("TASKDAEMON_REQUIRE_DOCKER"))) {
       assertThat(docker).as("TASKDAEMON_REQUIRE_DOCKER=1 but no Docker engine answers, or no gcc builds the"
           + " static handler for the image").isTrue();

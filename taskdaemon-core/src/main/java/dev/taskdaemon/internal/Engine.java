@@ -148,7 +148,7 @@ public final class Engine {
    * unrelated name no misleading guess.
    */
   public UnknownTaskTypeException unknownTaskType(String taskType) {
-    String guess = ConfigKeys.nearest(taskType, pools.keySet(), Math.max(1, taskType.length() / 3))
+    String guess = dev.taskdaemon.internal.config.Keys.nearest(taskType, pools.keySet(), Math.max(1, taskType.length() / 3))
         .map(best -> " (did you mean '" + best + "'?)").orElse("");
     return new UnknownTaskTypeException(taskType, "no handler for task type '" + taskType + "'" + guess
         + "; configured handlers: " + pools.keySet() + ". Add a [handlers." + taskType + "] table to handlers.toml"

@@ -12,7 +12,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
 
-/** Everything the builder collected, validated. */
+/**
+ * What the engine starts from: the checked configuration value with every default applied, plus the
+ * objects given in code. Made by {@code DaemonConfig.toEngineConfig}.
+ *
+ * @param settleTime the daemon-wide {@code settle_time}; a handler's own wins (see {@link #settingsFor})
+ * @param healthWindow {@code health_window}: how long an instance must live to count as started
+ * @param startCheck {@code start_check}: whether {@code start()} waits for every instance to survive
+ *     the health window and fails when all instances of a handler die in it
+ */
 public record EngineConfig(
     String name,
     Duration taskTimeout,
@@ -23,19 +31,20 @@ public record EngineConfig(
     Duration drainTimeout,
     Duration stopGrace,
     int maxLineBytes,
+    Duration settleTime,
     Backoff restartBackoff,
     Duration healthWindow,
     int unhealthyAfter,
     Duration startTimeout,
+    boolean startCheck,
     List<TaskListener> listeners,
     List<HandlerSpec> handlers,
     Map<String, HandlerRuntime> runtimes,
     ObjectMapper mapper,
     Scheduler scheduler,
-    Executor callbackExecutor,
-    Duration settleTime,
-    boolean startCheck) {
+    Executor callbackExecutor) {
 
+  /** One handler's settings: its own where set, else the daemon-wide ones. */
   PoolSettings settingsFor(HandlerSpec h) {
     return new PoolSettings(
         h.instances(),
@@ -52,7 +61,7 @@ public record EngineConfig(
         restartBackoff,
         healthWindow,
         unhealthyAfter,
-        settleTime,
+        h.settleTime() != null ? h.settleTime() : settleTime,
         startCheck,
         startTimeout);
   }

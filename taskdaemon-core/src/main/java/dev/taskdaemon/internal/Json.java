@@ -1,14 +1,11 @@
 package dev.taskdaemon.internal;
 
 import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import java.util.List;
-import java.util.Map;
 
 /** The engine's shared, never-reconfigured {@link ObjectMapper}s. */
 public final class Json {
@@ -44,23 +41,5 @@ public final class Json {
   /** The mapper for handler output: responses and the results they carry. */
   public static ObjectMapper results() {
     return RESULTS;
-  }
-
-  /** Renders a configuration value the way it would be written in TOML, for error messages. */
-  public static String render(Object value) {
-    if (value == null) {
-      return "null";
-    }
-    if (value instanceof String s) {
-      return '"' + s + '"';
-    }
-    if (value instanceof Map<?, ?> || value instanceof List<?>) {
-      try {
-        return MAPPER.writeValueAsString(value);
-      } catch (JsonProcessingException e) {
-        return String.valueOf(value);
-      }
-    }
-    return String.valueOf(value);
   }
 }

@@ -5,7 +5,13 @@ import dev.taskdaemon.HandlerSelection;
 import dev.taskdaemon.QueueOrder;
 import java.time.Duration;
 
-/** A handler's settings with every daemon-wide default applied. */
+/**
+ * A handler's settings with every daemon-wide default applied.
+ *
+ * @param healthWindow how long a fresh instance must live to count as started ({@code health_window})
+ * @param settleTime how long a fresh instance's stdout is watched before its first request may be
+ *     written; what it prints then is start-up output, never an answer ({@code settle_time})
+ */
 record PoolSettings(
     int instances,
     Duration timeout,

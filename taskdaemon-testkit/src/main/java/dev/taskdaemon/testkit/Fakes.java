@@ -158,6 +158,9 @@ public final class Fakes {
       boolean stubbed = stubs.containsKey(e.getKey());
       builder.modifyHandler(e.getKey(), h -> {
         h.runtime(RUNTIME);
+        // A fake prints nothing before its first request: no settle time is needed, and none is waited
+        // for on a ManualScheduler that a test moves by hand.
+        h.settleTime(Duration.ZERO);
         if (stubbed && perAttempt != null) {
           h.timeout(perAttempt);
         }
@@ -169,9 +172,6 @@ public final class Fakes {
       }
       builder.retryBackoff(Backoff.NONE).restartBackoff(Backoff.NONE);
     }
-    // A fake prints nothing before its first request: no settle time is needed, and none is waited
-    // for on a ManualScheduler that a test moves by hand.
-    builder.settleTime(Duration.ZERO);
     return builder.runtime(runtime);
   }
 

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.taskdaemon.Result;
-import dev.taskdaemon.internal.ConfigValidator;
+import dev.taskdaemon.TaskDaemon;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -483,7 +483,7 @@ public final class BenchmarkRun {
         warmPool = raw;
         warmPoolName = "raw docker run -i loop";
 
-        if (ConfigValidator.discoverRuntimes(Map.of()).containsKey("docker")) {
+        if (TaskDaemon.builder().runtimes().containsKey("docker")) {
           LoadResult rawAgain;
           LoadResult engine;
           try (EngineLoad el = EngineLoad.start(n, h -> h.image(Docker.IMAGE).option("network", "none"))) {

@@ -1,7 +1,7 @@
-package dev.taskdaemon.internal;
+package dev.taskdaemon.internal.config;
 
 /**
- * A setter refused a value. Carries the key and what was expected separately so the TOML loader can
+ * A setter refused a value. Carries the key and what was expected separately so the TOML source can
  * put the file position and the dotted key in front.
  */
 public final class InvalidValueException extends IllegalArgumentException {
@@ -11,21 +11,25 @@ public final class InvalidValueException extends IllegalArgumentException {
   private final String value;
   private final String expected;
 
+  /** {@code value} is quoted as TOML would write it, shortened when long. */
   public InvalidValueException(String key, Object value, String expected) {
-    super(key + " = " + Json.render(value) + ": expected " + expected);
+    super(key + " = " + Render.value(value) + ": expected " + expected);
     this.key = key;
-    this.value = Json.render(value);
+    this.value = Render.value(value);
     this.expected = expected;
   }
 
+  /** The key as written in TOML; empty when the caller adds it. */
   public String key() {
     return key;
   }
 
+  /** The refused value, rendered for a message. */
   public String value() {
     return value;
   }
 
+  /** What was expected, without the word "expected". */
   public String expected() {
     return expected;
   }
