@@ -68,11 +68,11 @@ public final class ThumbnailService {
       return result.as(Thumbnail.class);
     }
     Result.Failure error = result.asFailure();
-    // A retryable error that is still an error has outlived the daemon's retries: timeouts, crashes,
-    // an overloaded resizer. A permanent one is about this source image.
-    ThumbnailException.Reason reason = error.retryable()
-        ? ThumbnailException.Reason.UNAVAILABLE
-        : ThumbnailException.Reason.REJECTED;
+    // The daemon has made every attempt it will make (a final failure is never retryable): what went
+    // wrong tells whether the resizer is in trouble (timeouts, crashes) or refused this source image.
+    ThumbnailException.Reason reason = error.kind() == Result.Failure.Kind.HANDLER
+        ? ThumbnailException.Reason.REJECTED
+        : ThumbnailException.Reason.UNAVAILABLE;
     throw new ThumbnailException(reason, "cannot make a thumbnail of " + source + ": " + error.message(), null);
   }
 }
