@@ -16,16 +16,20 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 /** The checks of one {@link Conformance} run, in order, sharing handler runs where they can. */
 final class Checks {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
-  /** What makes a JVM, Python, or a C program use a charset other than UTF-8 by default. */
-  static final Map<String, String> NON_UTF8_LOCALE = Map.of(
-      "LANG", "C",
-      "LC_ALL", "C",
-      "JAVA_TOOL_OPTIONS", "-Dfile.encoding=ISO-8859-1 -Dsun.stdout.encoding=ISO-8859-1"
-          + " -Dsun.stderr.encoding=ISO-8859-1 -Dstdout.encoding=ISO-8859-1 -Dstderr.encoding=ISO-8859-1");
+  /**
+   * Environments whose default charset is not UTF-8: the C locale (US-ASCII for a JVM's default
+   * charset or its stdout, for C and most runtimes), and the same with a JVM told ISO-8859-1.
+   */
+  static final List<Map<String, String>> NON_UTF8_LOCALES = List.of(
+      Map.of("LANG", "C", "LC_ALL", "C"),
+      Map.of("LANG", "C", "LC_ALL", "C",
+          "JAVA_TOOL_OPTIONS", "-Dfile.encoding=ISO-8859-1 -Dsun.stdout.encoding=ISO-8859-1"
+              + " -Dsun.stderr.encoding=ISO-8859-1 -Dstdout.encoding=ISO-8859-1 -Dstderr.encoding=ISO-8859-1"));
 
   private final Conformance.Builder spec;
   private final List<CheckResult> results = new ArrayList<>();
@@ -65,7 +69,7 @@ final class Checks {
           + (spec.echoes() ? ", and answered with lines as long" : ""), this::longLines);
       check("a failing task is answered with an error, and the next request is served", this::errors);
       check("when stdin closes: exit code 0 and nothing more on stdout", this::exitAfterRequests);
-      check("UTF-8 both ways under a non-UTF-8 locale (LANG=C, file.encoding=ISO-8859-1)", this::utf8);
+      check("UTF-8 both ways under a non-UTF-8 locale (LANG=C; a JVM told ISO-8859-1)", this::utf8);
       check("when stdin closes before any request: exit code 0 and nothing on stdout", this::exitAtOnce);
     } finally {
       closeSession();
@@ -74,6 +78,10 @@ final class Checks {
   }
 
   private void check(String name, Check check) {
+    if (spec.failFast() && results.stream().anyMatch(r -> r.status() == Status.FAILED)) {
+      results.add(new CheckResult(name, Status.NOT_CHECKED, "an earlier check failed (fail fast)"));
+      return;
+    }
     try {
       results.add(new CheckResult(name, Status.PASSED, check.run()));
     } catch (NotChecked e) {
@@ -197,21 +205,19 @@ final class Checks {
   }
 
   private String utf8() throws Exception {
-    closeSession();
-    Session s = session(NON_UTF8_LOCALE);
-    JsonNode data;
-    if (spec.echoes()) {
-      data = NODES.objectNode().put("text", Conformance.UNICODE_TEXT);
-    } else {
-      data = spec.data();
+    JsonNode data = spec.echoes() ? NODES.objectNode().put("text", Conformance.UNICODE_TEXT) : spec.data();
+    for (Map<String, String> locale : NON_UTF8_LOCALES) {
+      closeSession();
+      Session s = session(locale);
+      Request r = Conformance.request(spec.taskType(), data, 1);
+      s.send(r.line());
+      expectSuccessEchoing(r, "a request with non-ASCII text, environment " + new TreeMap<>(locale));
+      expectCleanExit(s, spec.responseTimeout());
     }
-    Request r = Conformance.request(spec.taskType(), data, 1);
-    s.send(r.line());
-    expectSuccessEchoing(r, "a request with non-ASCII text");
-    expectCleanExit(s, spec.responseTimeout());
     return spec.echoes()
-        ? "the text " + Conformance.UNICODE_TEXT.strip() + " came back unchanged"
-        : "the answer is valid UTF-8 (content not checked: the handler does not echo)";
+        ? "the text " + Conformance.UNICODE_TEXT.strip() + " came back unchanged, with LANG=C and with a JVM told"
+            + " ISO-8859-1"
+        : "the answers are valid UTF-8 (content not checked: the handler does not echo)";
   }
 
   private String exitAtOnce() throws Exception {

@@ -137,6 +137,7 @@ public final class Conformance {
     private Duration startTimeout = Duration.ofSeconds(60);
     private Duration responseTimeout = Duration.ofSeconds(30);
     private int largeBytes = 3 * 1024 * 1024;
+    private boolean failFast;
 
     private Builder(List<String> command) {
       Objects.requireNonNull(command, "command");
@@ -222,6 +223,15 @@ public final class Conformance {
       return this;
     }
 
+    /**
+     * Whether the checks after the first failed one are skipped (reported as not checked): a handler
+     * that never flushes would otherwise make each later check wait for its timeout.
+     */
+    public Builder failFast(boolean failFast) {
+      this.failFast = failFast;
+      return this;
+    }
+
     /** Runs every check, each run of the handler stopped before this returns. */
     public Report run() {
       return new Checks(this).run();
@@ -274,6 +284,10 @@ public final class Conformance {
     int largeBytes() {
       return largeBytes;
     }
+
+    boolean failFast() {
+      return failFast;
+    }
   }
 
   private Conformance() {}
@@ -283,8 +297,8 @@ public final class Conformance {
    * failed, 2 on a usage error.
    *
    * <pre>
-   * usage: Conformance [--echo] [--malformed] [--no-task-id] [--data JSON] [--failing-data JSON]
-   *                    [--task-type NAME] [--dir DIR] [--start-timeout SECONDS] [--timeout SECONDS]
+   * usage: Conformance [--echo] [--malformed] [--no-task-id] [--fail-fast] [--data JSON]
+   *                    [--failing-data JSON] [--task-type NAME] [--dir DIR] [--start-timeout SECONDS] [--timeout SECONDS]
    *                    -- COMMAND [ARGS...]
    * </pre>
    *
@@ -296,8 +310,8 @@ public final class Conformance {
       code = run(args, System.out);
     } catch (IllegalArgumentException e) {
       System.err.println("conformance: " + e.getMessage());
-      System.err.println("usage: Conformance [--echo] [--malformed] [--no-task-id] [--data JSON] [--failing-data JSON]"
-          + " [--task-type NAME] [--dir DIR] [--start-timeout SECONDS] [--timeout SECONDS] -- COMMAND [ARGS...]");
+      System.err.println("usage: Conformance [--echo] [--malformed] [--no-task-id] [--fail-fast] [--data JSON]"
+          + " [--failing-data JSON] [--task-type NAME] [--dir DIR] [--start-timeout SECONDS] [--timeout SECONDS] -- COMMAND [ARGS...]");
       code = 2;
     }
     System.exit(code);
@@ -315,6 +329,7 @@ public final class Conformance {
         case "--echo" -> b.echoes(true);
         case "--malformed" -> b.answersMalformedLines(true);
         case "--no-task-id" -> b.requireTaskIdEcho(false);
+        case "--fail-fast" -> b.failFast(true);
         case "--data", "--failing-data", "--task-type", "--dir", "--start-timeout", "--timeout" -> {
           if (i + 1 >= dash) {
             throw new IllegalArgumentException(a + " needs a value");
@@ -385,14 +400,21 @@ public final class Conformance {
     try {
       n = JSON.readTree(line);
     } catch (IOException e) {
-      throw new BadLine("a stdout line is not JSON: " + Session.text(line));
+      throw notAResponse("not JSON", line);
     }
-    if (n == null || !n.isObject() || !n.path("status").isTextual()
-        || !(n.get("status").textValue().equals("success") || n.get("status").textValue().equals("error"))) {
-      throw new BadLine("a stdout line is not a response (a JSON object with \"status\" \"success\" or"
-          + " \"error\"); stdout is for responses only, logs go to stderr: " + Session.text(line));
+    if (n == null || !n.isObject()) {
+      throw notAResponse("not a JSON object", line);
+    }
+    String status = n.path("status").asText(null);
+    if (!n.path("status").isTextual() || !(status.equals("success") || status.equals("error"))) {
+      throw notAResponse("no \"status\" of \"success\" or \"error\"", line);
     }
     return n;
+  }
+
+  private static BadLine notAResponse(String why, byte[] line) {
+    return new BadLine("a stdout line is not a response (" + why + "); stdout is for responses only, logs go to"
+        + " stderr: " + Session.text(line));
   }
 
   /** A stdout line the engine would not take as a response. */
