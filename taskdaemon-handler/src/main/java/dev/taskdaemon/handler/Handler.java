@@ -240,7 +240,7 @@ public final class Handler {
     } catch (RetryableException e) {
       System.err.println("handler: " + task + " failed, may be retried: " + Protocol.message(e));
       if (e.getCause() != null) {
-        e.getCause().printStackTrace();
+        printUpToTheSdk(e.getCause());
       }
       Protocol.error(buffer, request.taskId, Protocol.message(e), true);
       return;
@@ -248,7 +248,7 @@ public final class Handler {
       throw e;
     } catch (Throwable e) { // every other Error too: answered, and the next request is served
       System.err.println("handler: " + task + " failed:");
-      e.printStackTrace();
+      printUpToTheSdk(e);
       Protocol.error(buffer, request.taskId, Protocol.message(e), false);
       return;
     }
@@ -260,6 +260,26 @@ public final class Handler {
       Protocol.error(buffer, request.taskId, "the handler's result cannot be written as JSON: "
           + Protocol.message(e), false);
     }
+  }
+
+  /**
+   * Logs {@code e} on stderr without the frames of the SDK and the launcher below the function,
+   * which are the same for every task and hide the ones that matter.
+   */
+  private static void printUpToTheSdk(Throwable e) {
+    StackTraceElement[] frames = e.getStackTrace();
+    int keep = frames.length;
+    for (int i = 0; i < frames.length; i++) {
+      if (frames[i].getClassName().equals(Handler.class.getName())) {
+        keep = i;
+        break;
+      }
+    }
+    if (keep < frames.length) {
+      // The exception is answered and then dropped: trimming its trace changes nothing else.
+      e.setStackTrace(java.util.Arrays.copyOf(frames, keep));
+    }
+    e.printStackTrace();
   }
 
   /** The {@code task_id} of a line, if it can be read at all (for the answer to a fatal error). */
