@@ -68,12 +68,12 @@ class SdkFakesTest {
   void otherExceptions_areFinalHandlerErrors_andTheSameInstanceServesTheNextTask() throws Exception {
     try (TaskDaemon daemon = start(SdkFakes.running(WORDS), 3)) {
       Result bad = await(daemon.submit("resize", Map.of("text", "bad")));
-      assertThat(bad.asError().error()).isEqualTo("no words in 'bad'");
-      assertThat(bad.asError().retryable()).isFalse();
-      assertThat(bad.asError().kind()).isEqualTo(Result.Error.Kind.HANDLER);
+      assertThat(bad.asFailure().message()).isEqualTo("no words in 'bad'");
+      assertThat(bad.asFailure().retryable()).isFalse();
+      assertThat(bad.asFailure().kind()).isEqualTo(Result.Failure.Kind.HANDLER);
       Result busy = await(daemon.submit("resize", Map.of("text", "busy")));
-      assertThat(busy.asError().error()).isEqualTo("the dictionary is busy");
-      assertThat(busy.asError().retryable()).as("retries used up: the final result is the last answer").isTrue();
+      assertThat(busy.asFailure().message()).isEqualTo("the dictionary is busy");
+      assertThat(busy.asFailure().retryable()).as("retries used up: the final result is the last answer").isTrue();
       assertThat(await(daemon.submit("resize", Map.of("text", "a b"))).json().get("words").asInt()).isEqualTo(2);
       assertThat(daemon.stats("resize").restarts()).isZero();
     }
@@ -83,7 +83,7 @@ class SdkFakesTest {
   void dataThatDoesNotBind_isAnErrorNamingTheField() throws Exception {
     try (TaskDaemon daemon = start(SdkFakes.running(WORDS), 0)) {
       Result r = await(daemon.submit("resize", Map.of("text", Map.of("nested", true))));
-      assertThat(r.asError().error()).startsWith("task_data does not fit Text: ").endsWith("(at task_data.text)");
+      assertThat(r.asFailure().message()).startsWith("task_data does not fit Text: ").endsWith("(at task_data.text)");
     }
   }
 
@@ -91,7 +91,7 @@ class SdkFakesTest {
   void aVirtualMachineError_isAnswered_thenTheInstanceExitsAndIsReplaced_asTheRealProgramDoes() throws Exception {
     try (TaskDaemon daemon = start(SdkFakes.running(WORDS), 0)) {
       Result r = await(daemon.submit("resize", Map.of("text", "huge")));
-      assertThat(r.asError().error()).isEqualTo("java.lang.OutOfMemoryError: Java heap space"
+      assertThat(r.asFailure().message()).isEqualTo("java.lang.OutOfMemoryError: Java heap space"
           + " (the handler exits: the JVM can no longer be trusted)");
       await().atMost(Duration.ofSeconds(10)).until(() -> daemon.stats("resize").restarts() == 1);
       assertThat(await(daemon.submit("resize", Map.of("text", "a b c"))).json().get("words").asInt()).isEqualTo(3);
