@@ -124,12 +124,7 @@ public final class Protocol {
   public static void success(ResponseBuffer out, String taskId, Object result, ObjectWriter resultWriter)
       throws IOException {
     int mark = out.size();
-    try (JsonGenerator g = REQUESTS.getFactory().createGenerator(out, JsonEncoding.UTF8)) {
-      g.writeStartObject();
-      if (taskId != null) {
-        g.writeStringField("task_id", taskId);
-      }
-      g.writeStringField("status", "success");
+    try (JsonGenerator g = open(out, taskId, "success")) {
       g.writeFieldName("result");
       resultWriter.writeValue(g, result);
       g.writeEndObject();
@@ -143,12 +138,7 @@ public final class Protocol {
   /** Encodes an error response line into {@code out}. */
   public static void error(ResponseBuffer out, String taskId, String message, boolean retryable) {
     int mark = out.size();
-    try (JsonGenerator g = REQUESTS.getFactory().createGenerator(out, JsonEncoding.UTF8)) {
-      g.writeStartObject();
-      if (taskId != null) {
-        g.writeStringField("task_id", taskId);
-      }
-      g.writeStringField("status", "error");
+    try (JsonGenerator g = open(out, taskId, "error")) {
       g.writeStringField("error", message);
       g.writeBooleanField("retryable", retryable);
       g.writeEndObject();
@@ -156,6 +146,17 @@ public final class Protocol {
       throw new UncheckedIOException("writing to memory failed", e);
     }
     endLine(out, mark);
+  }
+
+  /** Starts a response object: {@code task_id} first when known, so a reader sees it at once, then the status. */
+  private static JsonGenerator open(ResponseBuffer out, String taskId, String status) throws IOException {
+    JsonGenerator g = REQUESTS.getFactory().createGenerator(out, JsonEncoding.UTF8);
+    g.writeStartObject();
+    if (taskId != null) {
+      g.writeStringField("task_id", taskId);
+    }
+    g.writeStringField("status", status);
+    return g;
   }
 
   /** The writer for results: never indented, whatever the user's mapper says, so a response is one line. */
