@@ -58,7 +58,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>Tasks are handled one at a time, in order: the engine sends an instance one task at a time and
  * scales with more instances. A {@code Handler} is immutable and may be kept in a static field, so
- * that a test can run it in-process (the testkit's {@code FakeHandler.running(handler)}, or {@link
+ * that a test can run it in-process (the testkit's {@code SdkFakes.running(handler)}, or {@link
  * #serve(InputStream, OutputStream)}).
  */
 public final class Handler {
