@@ -2,7 +2,7 @@
 # Builds the images of the Docker variant of the quick-start example (examples/handlers.docker.toml):
 #
 #   taskdaemon-examples/wordcount   handlers/wordcount.py, Python standard library only
-#   taskdaemon-examples/primes      handlers/Primes.java, compiled with a JDK, run on a JRE
+#   taskdaemon-examples/primes      handlers/Primes.java with the handler SDK, compiled with a JDK, run on a JRE
 #
 #   examples/docker/build-images.sh [--bases=auto|registry|local] [--rebuild-bases]
 #
@@ -11,10 +11,12 @@
 # (a machine with no registry, like our CI), the script makes an equivalent base from this
 # machine's own python3 or JDK: their files and the shared libraries they load, packed into an
 # image with `docker import` and passed to the build as PYTHON_IMAGE / JDK_IMAGE / JRE_IMAGE.
-# Local bases are kept (taskdaemon-examples/base-*:local) and reused; --rebuild-bases remakes them.
+# Local bases are kept (taskdaemon-examples/base-*:local*) and reused; --rebuild-bases remakes them.
 #
 # Uses the engine that `docker` talks to (DOCKER_HOST or the current context). Local bases need
 # python3, a JDK (jlink when its jmods are installed, otherwise the whole JDK is copied), ldd and tar.
+# The primes image compiles the handler SDK from this checkout's sources; Maven (`mvn`) fetches the
+# SDK's one dependency, Jackson, as it does for any build (from ~/.m2 when it is there).
 set -euo pipefail
 
 bases=auto rebuild=0
@@ -28,6 +30,7 @@ done
 
 here=$(cd "$(dirname "$0")" && pwd)
 handlers=$(cd "$here/../handlers" && pwd)
+root=$(cd "$here/../.." && pwd)
 log() { echo "build-images: $*" >&2; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -153,21 +156,23 @@ make_java_base() {  # $1 = image name, $2 = modules for jlink
   rm -rf "$root"
 }
 
-make_jdk_base() { make_java_base "$1" java.base,jdk.compiler; }
+# jdk.zipfs: javac reads the jars on its class path (Jackson, for the handler SDK) through it.
+make_jdk_base() { make_java_base "$1" java.base,jdk.compiler,jdk.zipfs; }
 make_jre_base() { make_java_base "$1" java.base; }
 
 # --- the images -------------------------------------------------------------------------------
 
 python_image=$(pick_base python:3.12-slim taskdaemon-examples/base-python:local make_python_base)
-jdk_image=$(pick_base eclipse-temurin:17-jdk taskdaemon-examples/base-jdk:local make_jdk_base)
+# The tag names what the base holds, so that a base made for an older version of this script is not reused.
+jdk_image=$(pick_base eclipse-temurin:17-jdk taskdaemon-examples/base-jdk:local-zipfs make_jdk_base)
 jre_image=$(pick_base eclipse-temurin:17-jre taskdaemon-examples/base-jre:local make_jre_base)
 
-build() {  # $1 = image, $2 = Dockerfile, then more `docker build` options
-  local image=$1 file=$2; shift 2
+build() {  # $1 = image, $2 = Dockerfile, $3 = build context, then more `docker build` options
+  local image=$1 file=$2 context=$3; shift 3
   local out before
   before=$(image_id "$image")
   # --force-rm: a failed step leaves no stopped container behind.
-  if ! out=$(docker build --force-rm -f "$handlers/$file" "$@" -t "$image" "$handlers" 2>&1); then
+  if ! out=$(docker build --force-rm -f "$handlers/$file" "$@" -t "$image" "$context" 2>&1); then
     printf '%s\n' "$out" >&2
     log "building $image from handlers/$file failed"
     exit 1
@@ -176,11 +181,26 @@ build() {  # $1 = image, $2 = Dockerfile, then more `docker build` options
   log "built $image from handlers/$file"
 }
 
-build taskdaemon-examples/wordcount:latest wordcount.Dockerfile --build-arg "PYTHON_IMAGE=$python_image"
+build taskdaemon-examples/wordcount:latest wordcount.Dockerfile "$handlers" --build-arg "PYTHON_IMAGE=$python_image"
+
+# The primes context: the handler, the SDK's sources and Jackson's jars.
+primes_context="$work/primes"
+mkdir -p "$primes_context/sdk"
+cp "$handlers/Primes.java" "$primes_context/"
+cp -R "$root/taskdaemon-handler/src/main/java/." "$primes_context/sdk/"
+command -v mvn >/dev/null 2>&1 || { log "Maven (mvn) is needed to fetch Jackson for the primes image"; exit 1; }
+if ! out=$(mvn -B -q -f "$root/taskdaemon-handler/pom.xml" dependency:copy-dependencies -DincludeScope=runtime \
+    "-DoutputDirectory=$primes_context/lib" 2>&1); then
+  printf '%s\n' "$out" >&2
+  log "Maven could not copy the handler SDK's dependencies (Jackson)"
+  exit 1
+fi
+(cd "$primes_context" && { find sdk -name '*.java' | sort; echo Primes.java; } > sources.txt)
+
 java_args=(--build-arg "JDK_IMAGE=$jdk_image" --build-arg "JRE_IMAGE=$jre_image")
 # The compile stage gets a tag of its own, so that an image it replaces can be dropped like the others.
-build taskdaemon-examples/primes:build primes.Dockerfile "${java_args[@]}" --target build
-build taskdaemon-examples/primes:latest primes.Dockerfile "${java_args[@]}"
+build taskdaemon-examples/primes:build primes.Dockerfile "$primes_context" "${java_args[@]}" --target build
+build taskdaemon-examples/primes:latest primes.Dockerfile "$primes_context" "${java_args[@]}"
 
 # A smoke test of each image as a handler: one request in, one response out.
 smoke() {  # $1 = image, $2 = task_data, $3 = expected text in the response

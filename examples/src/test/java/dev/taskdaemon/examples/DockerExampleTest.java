@@ -38,7 +38,8 @@ class DockerExampleTest {
         "docker-build-images");
     assertThat(build.exitCode).as("%s", build).isZero();
     assertThat(build.stderr).contains("taskdaemon-examples/wordcount:latest answers: {\"status\":\"success\"",
-        "taskdaemon-examples/primes:latest answers: {\"status\":\"success\"");
+        // The SDK (in the primes image) echoes the request's task_id.
+        "taskdaemon-examples/primes:latest answers: {\"task_id\":\"smoke\",\"status\":\"success\"");
 
     ExampleCommand command = ExampleCommand.of(steps[1]);
     assertThat(command.arguments.get(0)).endsWith("handlers.docker.toml");

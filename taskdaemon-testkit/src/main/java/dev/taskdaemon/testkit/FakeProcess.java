@@ -105,6 +105,17 @@ final class FakeProcess implements HandlerProcess {
       case HANG:
         awaitStop(null);
         return false;
+      case RAW: {
+        OutputStream out = stdout.sink();
+        out.write(r.raw);
+        out.flush();
+        if (r.exitCode >= 0) {
+          crashCode = r.exitCode;
+          end(r.exitCode);
+          return false;
+        }
+        return true;
+      }
       default:
         OutputStream out = stdout.sink();
         out.write(Wire.encodeResponse(r.result));

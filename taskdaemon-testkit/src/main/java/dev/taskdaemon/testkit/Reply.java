@@ -21,7 +21,7 @@ import java.util.Objects;
  * }</pre>
  */
 public final class Reply {
-  enum Kind { ANSWER, CRASH, HANG }
+  enum Kind { ANSWER, CRASH, HANG, RAW }
 
   static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -31,8 +31,16 @@ public final class Reply {
   final List<String> noise;
   final List<String> stderr;
   final Duration delay;
+  /** For {@link Kind#RAW}: the bytes a handler SDK wrote, written as they are. */
+  final byte[] raw;
 
   private Reply(Kind kind, Result result, int exitCode, List<String> noise, List<String> stderr, Duration delay) {
+    this(kind, result, exitCode, noise, stderr, delay, null);
+  }
+
+  private Reply(Kind kind, Result result, int exitCode, List<String> noise, List<String> stderr, Duration delay,
+      byte[] raw) {
+    this.raw = raw;
     this.kind = kind;
     this.result = result;
     this.exitCode = exitCode;
@@ -83,6 +91,14 @@ public final class Reply {
     return new Reply(Kind.CRASH, null, exitCode, List.of(), List.of(), Duration.ZERO);
   }
 
+  /**
+   * The bytes a handler wrote for one request, written to stdout as they are; then, when {@code
+   * exitCode} is not negative, the instance ends with it (after a handler's fatal error).
+   */
+  static Reply raw(byte[] bytes, int exitCode) {
+    return new Reply(Kind.RAW, null, exitCode, List.of(), List.of(), Duration.ZERO, bytes.clone());
+  }
+
   /** The instance never answers; the daemon's timeout ends the attempt and kills the instance. */
   public static Reply hang() {
     return new Reply(Kind.HANG, null, 0, List.of(), List.of(), Duration.ZERO);
@@ -105,7 +121,7 @@ public final class Reply {
       }
       all.add(l);
     }
-    return new Reply(kind, result, exitCode, Collections.unmodifiableList(all), stderr, delay);
+    return new Reply(kind, result, exitCode, Collections.unmodifiableList(all), stderr, delay, raw);
   }
 
   /** This reply, preceded by {@code lines} on stderr (the engine logs them and quotes them in crash messages). */
@@ -115,7 +131,7 @@ public final class Reply {
       checkLine("stderr", l);
       all.add(l);
     }
-    return new Reply(kind, result, exitCode, noise, Collections.unmodifiableList(all), delay);
+    return new Reply(kind, result, exitCode, noise, Collections.unmodifiableList(all), delay, raw);
   }
 
   /** This reply, given {@code delay} after the task arrives (a kill ends the wait). */
@@ -124,7 +140,7 @@ public final class Reply {
     if (delay.isNegative()) {
       throw new IllegalArgumentException("delay must not be negative, was " + delay);
     }
-    return new Reply(kind, result, exitCode, noise, stderr, this.delay.plus(delay));
+    return new Reply(kind, result, exitCode, noise, stderr, this.delay.plus(delay), raw);
   }
 
   /** The answer this reply gives, or {@code null} for a crash or a hang. */
@@ -141,6 +157,9 @@ public final class Reply {
         break;
       case HANG:
         sb.append("hang");
+        break;
+      case RAW:
+        sb.append(raw.length).append(" bytes from the handler").append(exitCode >= 0 ? ", then exit code " + exitCode : "");
         break;
       default:
         sb.append(result);

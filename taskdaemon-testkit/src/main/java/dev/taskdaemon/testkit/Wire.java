@@ -56,6 +56,16 @@ final class Wire {
     return new Task(id.textValue(), type.textValue(), n.get("task_data"), attempt.intValue());
   }
 
+  /** Encodes a request line, ending in {@code \n}, as the engine writes it. */
+  static byte[] encodeRequest(Task task) {
+    ObjectNode o = Reply.MAPPER.createObjectNode();
+    o.put("task_id", task.taskId());
+    o.put("task_type", task.taskType());
+    o.set("task_data", task.taskData());
+    o.put("attempt", task.attempt());
+    return line(o.toString());
+  }
+
   /** Encodes a response line, ending in {@code \n}. */
   static byte[] encodeResponse(Result result) {
     ObjectNode o = Reply.MAPPER.createObjectNode();
