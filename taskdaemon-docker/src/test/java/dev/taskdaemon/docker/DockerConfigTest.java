@@ -20,6 +20,8 @@ import org.junit.jupiter.api.Test;
 
 /** Configuration checks and the docker run argument list: no engine needed. */
 class DockerConfigTest {
+  private static final String MANAGED = " (it always runs containers with -i, --rm, --init and its own --name and"
+      + " labels, attached, without a tty or restart policy)";
 
   @Test
   void badDockerSettings_areAllReported_withKeyValueAndWhatWasExpected() {
@@ -60,14 +62,116 @@ class DockerConfigTest {
         "handlers.toml:8:1: handlers.resize.pids_limit = 0: expected a positive integer such as 64",
         "handlers.toml:9:1: handlers.resize.docker_host = \"localhost:2375\": expected an engine address such as"
             + " \"unix:///var/run/docker.sock\", \"tcp://host:2376\" or \"ssh://user@host\"",
-        "handlers.toml:10:1: handlers.resize.docker_args: \"--rm=false\" is managed by the docker runtime itself"
-            + " (it always runs containers with -i, --rm and its own --name, attached, without a tty); remove it",
-        "handlers.toml:10:1: handlers.resize.docker_args: \"--detach\" is managed by the docker runtime itself"
-            + " (it always runs containers with -i, --rm and its own --name, attached, without a tty); remove it",
+        "handlers.toml:10:1: handlers.resize.docker_args: \"--rm=false\" sets --rm, which the docker runtime"
+            + " manages itself" + MANAGED + "; remove it",
+        "handlers.toml:10:1: handlers.resize.docker_args: \"--detach\" sets --detach, which the docker runtime"
+            + " manages itself" + MANAGED + "; remove it",
         "handlers.toml:11:1: handlers.resize.pull = \"sometimes\": expected \"never\", \"missing\" or \"always\"",
         "handlers.toml:12:1: handlers.resize.no_new_privileges = \"no\": expected true or false",
         "handlers.toml:13:1: handlers.resize.cap_add = [\"net admin\"]: expected an array of capability names"
             + " such as [\"NET_BIND_SERVICE\"]");
+  }
+
+  private static List<String> argProblems(String... dockerArgs) {
+    return new DockerRuntime().validate(HandlerSpec.builder("h").image("img")
+        .option("docker_args", List.of(dockerArgs)).build()).stream()
+        .map(p -> p.key() + ": " + p.message()).toList();
+  }
+
+  @Test
+  void dockerArgs_managedFlags_areRefusedInEverySpelling() {
+    // -dt used to pass: only whole words were compared against -d and -t.
+    assertThat(argProblems("-dt")).containsExactly(
+        "docker_args: \"-dt\" sets --detach, which the docker runtime manages itself" + MANAGED + "; remove it",
+        "docker_args: \"-dt\" sets --tty, which the docker runtime manages itself" + MANAGED + "; remove it");
+    assertThat(argProblems("-Pit")).containsExactly(
+        "docker_args: \"-Pit\" sets --interactive, which the docker runtime manages itself" + MANAGED + "; remove it",
+        "docker_args: \"-Pit\" sets --tty, which the docker runtime manages itself" + MANAGED + "; remove it");
+    assertThat(argProblems("--detach=true")).containsExactly(
+        "docker_args: \"--detach=true\" sets --detach, which the docker runtime manages itself" + MANAGED
+            + "; remove it");
+    assertThat(argProblems("--init=false")).containsExactly(
+        "docker_args: \"--init=false\" sets --init, which the docker runtime manages itself" + MANAGED
+            + "; remove it");
+    assertThat(argProblems("-aSTDOUT")).containsExactly(
+        "docker_args: \"-aSTDOUT\" sets --attach, which the docker runtime manages itself" + MANAGED + "; remove it");
+    assertThat(argProblems("--name", "mine")).containsExactly(
+        "docker_args: \"--name mine\" sets --name, which the docker runtime manages itself" + MANAGED
+            + "; remove it");
+    assertThat(argProblems("--restart=always")).containsExactly(
+        "docker_args: \"--restart=always\" sets --restart, which the docker runtime manages itself" + MANAGED
+            + "; remove it");
+    assertThat(argProblems("-l", "dev.taskdaemon.owner-pid=1")).containsExactly(
+        "docker_args: \"-l dev.taskdaemon.owner-pid=1\" sets a dev.taskdaemon. label, which the docker runtime"
+            + " manages itself (cleanup trusts these labels); use a label of your own");
+    // A value that merely looks like a flag is a value: "--shm-size -d" is not --detach.
+    assertThat(argProblems("--shm-size", "64m", "--label=team=-d", "-P", "--tmpfs", "/run", "-h", "worker",
+        "--sig-proxy=false")).isEmpty();
+  }
+
+  @Test
+  void dockerArgs_thatWouldUndoTheSecureDefaults_areRefused_namingTheKeyThatOptsOut() {
+    assertThat(argProblems("--privileged")).containsExactly(
+        "docker_args: \"--privileged\" would undo the secure defaults (every capability, every host device, no"
+            + " seccomp or AppArmor profile) and no key opts out that far; give capabilities back with cap_add"
+            + " (or cap_drop_all = false) instead");
+    assertThat(argProblems("--privileged=false")).hasSize(1);
+    assertThat(argProblems("--cap-add=SYS_ADMIN")).containsExactly(
+        "docker_args: \"--cap-add=SYS_ADMIN\" would undo the secure defaults behind the runtime's back; to give"
+            + " capabilities back on top of --cap-drop ALL, use cap_add = [\"...\"] instead");
+    assertThat(argProblems("--security-opt", "no-new-privileges=false")).containsExactly(
+        "docker_args: \"--security-opt no-new-privileges=false\" would undo the secure defaults behind the"
+            + " runtime's back; to opt out of no-new-privileges, use no_new_privileges = false instead");
+    assertThat(argProblems("--security-opt=seccomp=unconfined")).containsExactly(
+        "docker_args: \"--security-opt=seccomp=unconfined\" would change the container's security profile behind"
+            + " the runtime's back, and no key opts out of the secure defaults that way; remove it");
+    String ns = " would share a namespace with the host or another container, undoing the container's isolation,"
+        + " and no key opts out of that; remove it";
+    assertThat(argProblems("--pid=host", "--userns", "host", "--ipc=container:db", "--uts=host", "--cgroupns=host"))
+        .containsExactly("docker_args: \"--pid=host\"" + ns, "docker_args: \"--userns host\"" + ns,
+            "docker_args: \"--ipc=container:db\"" + ns, "docker_args: \"--uts=host\"" + ns,
+            "docker_args: \"--cgroupns=host\"" + ns);
+    assertThat(argProblems("--ipc=private")).isEmpty();
+    assertThat(argProblems("--device=/dev/kmsg")).containsExactly(
+        "docker_args: \"--device=/dev/kmsg\" would give the container a host device, and no key opts out of the"
+            + " secure defaults that way; remove it");
+    assertThat(argProblems("--oom-kill-disable")).containsExactly(
+        "docker_args: \"--oom-kill-disable\" would make a container over its memory_limit hang instead of being"
+            + " stopped, and no key opts out of that; remove it");
+  }
+
+  @Test
+  void dockerArgs_thatAKeyAlreadySets_nameTheKey() {
+    assertThat(argProblems("--network=host")).containsExactly(
+        "docker_args: \"--network=host\" sets --network, which has a key of its own: use network instead");
+    assertThat(argProblems("--net", "host")).containsExactly(
+        "docker_args: \"--net host\" sets --net, which has a key of its own: use network instead");
+    assertThat(argProblems("-u0")).containsExactly(
+        "docker_args: \"-u0\" sets --user, which has a key of its own: use user instead");
+    assertThat(argProblems("-eTOKEN=secret")).containsExactly(
+        "docker_args: \"-eTOKEN=secret\" sets --env, which has a key of its own: use env (values never reach a"
+            + " command line there) instead");
+    assertThat(argProblems("-m=1g")).containsExactly(
+        "docker_args: \"-m=1g\" sets --memory, which has a key of its own: use memory_limit instead");
+    assertThat(argProblems("-v", "/:/host")).containsExactly(
+        "docker_args: \"-v /:/host\" sets --volume, which has a key of its own: use volumes instead");
+    assertThat(argProblems("--cap-drop=NET_RAW")).containsExactly(
+        "docker_args: \"--cap-drop=NET_RAW\" sets --cap-drop, which has a key of its own: use cap_drop_all and"
+            + " cap_add instead");
+  }
+
+  @Test
+  void dockerArgs_wordsThatAreNotFlags_andUnknownShortFlags_areRefused() {
+    assertThat(argProblems("busybox")).containsExactly(
+        "docker_args: \"busybox\" is not a flag, and docker run would take it as the image (and the real image as"
+            + " the command); docker_args holds flags and their values only (put the container's command in"
+            + " command)");
+    assertThat(argProblems("--")).containsExactly(
+        "docker_args: \"--\" ends docker's flags, so what follows would be taken as the image; remove it");
+    assertThat(argProblems("-dZ")).containsExactly(
+        "docker_args: \"-dZ\" sets --detach, which the docker runtime manages itself" + MANAGED + "; remove it",
+        "docker_args: \"-dZ\": -Z is not a one-letter flag of docker run; write the flag in its long form"
+            + " (--name=value)");
   }
 
   @Test

@@ -50,10 +50,6 @@ public final class DockerOptions {
   private static final Pattern CAPABILITY = Pattern.compile("(CAP_)?[A-Z][A-Z_]*|ALL");
   private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
   private static final Pattern VOLUME_MODE = Pattern.compile("[A-Za-z]+(,[A-Za-z]+)*");
-  /** Flags that would take the container away from the runtime: it manages these itself. */
-  private static final Set<String> RESERVED_FLAGS = Set.of("-d", "--detach", "-t", "--tty", "--name", "--rm",
-      "-a", "--attach", "-i", "--interactive");
-
   static final String EXPECT_CPUS = "a positive number of CPUs such as 0.5 or 2";
   static final String EXPECT_NETWORK = "a network name such as \"none\", \"bridge\" or \"host\"";
   static final String EXPECT_USER = "a user such as \"65534\", \"65534:65534\" or \"nobody\"";
@@ -157,14 +153,7 @@ public final class DockerOptions {
             problems.add(ConfigProblem.badValue(key, v, EXPECT_ARGS));
             o.dockerArgs = List.of();
           }
-          for (String a : o.dockerArgs) {
-            String flag = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
-            if (RESERVED_FLAGS.contains(flag)) {
-              problems.add(ConfigProblem.of(key, "\"" + a + "\" is managed by the docker runtime itself"
-                  + " (it always runs containers with -i, --rm and its own --name, attached, without a tty);"
-                  + " remove it"));
-            }
-          }
+          DockerArgs.check(o.dockerArgs, problems);
           break;
         case PULL:
           o.pull = v instanceof String s ? pull(s) : null;
