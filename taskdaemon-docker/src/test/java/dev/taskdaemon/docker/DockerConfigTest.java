@@ -175,6 +175,81 @@ class DockerConfigTest {
   }
 
   @Test
+  void dockerTransport_api_withAKeyOnlyTheCliHonours_isAConfigException_namingTheKey() {
+    String toml = String.join("\n",
+        "[handlers.a]",
+        "image = \"img\"",
+        "docker_transport = \"api\"",
+        "docker_args = [\"--shm-size\", \"1g\"]",
+        "[handlers.b]",
+        "image = \"img\"",
+        "docker_transport = \"api\"",
+        "docker_host = \"ssh://deploy@build-1\"",
+        "[handlers.c]",
+        "image = \"img\"",
+        "docker_transport = \"API\"",
+        "");
+    ConfigException e = catchThrowableOfType(ConfigException.class,
+        () -> TaskDaemon.builder().fromTomlString(toml, "handlers.toml").start());
+    assertThat(e.problems()).containsExactlyInAnyOrder(
+        "handlers.toml:3:1: handlers.a.docker_transport: \"api\" cannot honour docker_args: docker_args are docker"
+            + " run flags, and the api transport runs no CLI; remove docker_args or set docker_transport = \"cli\""
+            + " (or \"auto\")",
+        "handlers.toml:7:1: handlers.b.docker_transport: \"api\" cannot honour docker_host: docker_host ="
+            + " \"ssh://deploy@build-1\" is not a unix:// socket, and the api transport speaks only to unix://"
+            + " engines (the CLI brings ssh and TLS); remove docker_host or set docker_transport = \"cli\""
+            + " (or \"auto\")",
+        "handlers.toml:11:1: handlers.c.docker_transport = \"API\": expected \"auto\", \"api\" or \"cli\"");
+  }
+
+  @Test
+  void dockerTransport_auto_choosesTheApiOnlyWhereNothingNeedsTheCli() {
+    DockerRuntime runtime = new DockerRuntime(); // no CLI named (unless TASKDAEMON_DOCKER is set)
+    boolean cliNamed = System.getenv(DockerRuntime.EXECUTABLE_ENV) != null;
+    HandlerSpec plain = HandlerSpec.builder("h").image("img").option("docker_host", "unix:///tmp/x.sock").build();
+    assertThat(runtime.usesApi(plain)).isEqualTo(!cliNamed);
+    assertThat(runtime.usesApi(HandlerSpec.builder("h").image("img").option("docker_host", "unix:///tmp/x.sock")
+        .option("docker_args", List.of("--shm-size", "1g")).build())).isFalse();
+    assertThat(runtime.usesApi(HandlerSpec.builder("h").image("img").option("docker_host", "ssh://u@h").build()))
+        .isFalse();
+    assertThat(runtime.usesApi(HandlerSpec.builder("h").image("img").option("docker_host", "tcp://h:2376").build()))
+        .isFalse();
+    // A CLI named for the runtime keeps auto on that CLI; an explicit transport wins either way.
+    assertThat(new DockerRuntime("/usr/bin/podman").usesApi(plain)).isFalse();
+    assertThat(new DockerRuntime("/usr/bin/podman").usesApi(HandlerSpec.builder("h").image("img")
+        .option("docker_host", "unix:///tmp/x.sock").option("docker_transport", "api").build())).isTrue();
+    assertThat(runtime.usesApi(HandlerSpec.builder("h").image("img").option("docker_host", "unix:///tmp/x.sock")
+        .option("docker_transport", "cli").build())).isFalse();
+  }
+
+  @Test
+  void createRequest_carriesTheSameSettingsAsTheRunArguments() {
+    HandlerSpec spec = HandlerSpec.builder("resize").image("myorg/resize:1.2")
+        .command("python", "-u", "handler.py")
+        .env("API_TOKEN", "t0ps3cret")
+        .memoryLimit("256m").workdir(Path.of("/app"))
+        .option("cpus", "0.5").option("network", "none").option("user", "65534:65534").option("read_only", true)
+        .option("volumes", List.of("./data:/data:ro")).option("pids_limit", 32).option("cap_add", List.of("CHOWN"))
+        .baseDir(Path.of("/srv/app"))
+        .build();
+    InstanceInfo instance = new InstanceInfo("main", "0123456789ab", "resize", 2, 3);
+    Owner owner = new Owner(4242, "build-1", "boot/pid:[1]", 1700000000000L);
+    java.util.Map<String, Object> c = RunCommand.createConfig(spec, DockerOptions.read(spec, new ArrayList<>()),
+        instance, owner);
+    assertThat(c.toString()).isEqualTo("{Image=myorg/resize:1.2, Cmd=[python, -u, handler.py],"
+        + " Env=[API_TOKEN=t0ps3cret, TASKDAEMON_HANDLER=resize, TASKDAEMON_INSTANCE=resize-2.3],"
+        + " Labels={dev.taskdaemon.managed=true, dev.taskdaemon.daemon=main, dev.taskdaemon.handler=resize,"
+        + " dev.taskdaemon.instance=resize-2.3, dev.taskdaemon.session=0123456789ab, dev.taskdaemon.owner-pid=4242,"
+        + " dev.taskdaemon.owner-host=build-1, dev.taskdaemon.owner-ns=boot/pid:[1],"
+        + " dev.taskdaemon.owner-started=1700000000000},"
+        + " AttachStdin=true, AttachStdout=true, AttachStderr=true, OpenStdin=true, StdinOnce=true, Tty=false,"
+        + " User=65534:65534, WorkingDir=/app,"
+        + " HostConfig={AutoRemove=true, Init=true, CapDrop=[ALL], CapAdd=[CHOWN], SecurityOpt=[no-new-privileges],"
+        + " Memory=268435456, MemorySwap=268435456, NanoCpus=500000000, PidsLimit=32, NetworkMode=none,"
+        + " ReadonlyRootfs=true, Binds=[/srv/app/data:/data:ro]}}");
+  }
+
+  @Test
   void flagInjection_throughImageOrEnvName_isRejected() {
     String toml = String.join("\n",
         "[handlers.inject]",
@@ -264,6 +339,7 @@ class DockerConfigTest {
     assertThat(new DockerRuntime().executable()).isEqualTo(env == null || env.isBlank() ? "docker" : env);
     assertThat(new DockerRuntime("/usr/bin/podman").executable()).isEqualTo("/usr/bin/podman");
     assertThat(new DockerRuntime().optionKeys()).containsExactly("cpus", "network", "user", "read_only", "volumes",
-        "pids_limit", "docker_host", "docker_args", "pull", "no_new_privileges", "cap_drop_all", "cap_add");
+        "pids_limit", "docker_host", "docker_args", "pull", "no_new_privileges", "cap_drop_all", "cap_add",
+        "docker_transport");
   }
 }
