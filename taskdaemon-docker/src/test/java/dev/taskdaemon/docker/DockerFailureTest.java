@@ -155,6 +155,33 @@ class DockerFailureTest {
   }
 
   @Test
+  void imageGoneWhileRunning_replacementsFailWithTheEnginesReason_andNoTaskWaitsForever() throws Exception {
+    // A tag of our own: removing it leaves the image (and everyone else's use of it) alone.
+    String tag = "taskdaemon-test/busybox:gone-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+    docker("tag", Busybox.IMAGE, tag);
+    try (TaskDaemon daemon = TaskDaemon.builder().name(Busybox.daemonName("dt-noimg"))
+        .handler(handler("img").image(tag).maxRetries(0).build())
+        .start()) {
+      assertThat(daemon.submit("img", Map.of("k", 0)).get(30, TimeUnit.SECONDS).isSuccess()).isTrue();
+      docker("rmi", tag);
+      docker("kill", "td_" + daemon.name() + "_img-0_" + daemon.session());
+      List<CompletableFuture<Result>> later = List.of(daemon.submit("img", Map.of("k", 1)),
+          daemon.submit("img", Map.of("k", 2)), daemon.submit("img", Map.of("k", 3)));
+      for (CompletableFuture<Result> f : later) {
+        Result r = f.get(120, TimeUnit.SECONDS);
+        assertThat(r.isError()).as(String.valueOf(r)).isTrue();
+        assertThat(r.asError().error()).satisfiesAnyOf(
+            e -> assertThat(e).contains("No such image: " + tag),
+            // the task that met the killed instance
+            e -> assertThat(e).contains("exited with code 137"));
+      }
+      assertThat(later.get(2).get().asError().error()).contains("No such image: " + tag);
+    } finally {
+      Busybox.CLI.run(Endpoint.fromEnvironment(), Duration.ofSeconds(30), "rmi", tag);
+    }
+  }
+
+  @Test
   void close_stopsContainersThatIgnoreEofAndSigterm_boundedAndWithoutLeftovers() throws Exception {
     TaskDaemon daemon = TaskDaemon.builder().name(Busybox.daemonName("dt-close"))
         .stopGrace(Duration.ofMillis(500))

@@ -50,6 +50,8 @@ public final class ApiContainerProcess implements HandlerProcess {
   private final AtomicReference<CompletableFuture<Void>> killing = new AtomicReference<>();
   private final OutputStream stdin;
   private volatile String engineGone;
+  /** Why the attach stream was given up, when that came before the container's end. */
+  private volatile String streamFailure;
 
   private ApiContainerProcess(EngineApi api, Endpoint engine, String name, String id, String memoryLimit,
       Instant launched, SocketChannel attach, EngineApi.Reader attachReader) {
@@ -248,10 +250,11 @@ public final class ApiContainerProcess implements HandlerProcess {
 
   @Override
   public String describeExit(int exitCode) {
-    if (exitCode == ENGINE_GONE) {
-      return "the Docker engine at " + api.address() + " stopped answering: " + engineGone;
-    }
-    return ExitReasons.describe(exitCode, killing.get() != null, memoryLimit, this::killCause);
+    String how = exitCode == ENGINE_GONE
+        ? "the Docker engine at " + api.address() + " stopped answering: " + engineGone
+        : ExitReasons.describe(exitCode, killing.get() != null, memoryLimit, this::killCause);
+    String broke = streamFailure;
+    return broke == null ? how : how == null ? broke : broke + "; " + how;
   }
 
   private ExitReasons.KillCause killCause() {
@@ -398,6 +401,9 @@ public final class ApiContainerProcess implements HandlerProcess {
           left -= n;
         }
       } catch (IOException e) {
+        if (killing.get() == null && streamFailure == null) {
+          streamFailure = e.getMessage();
+        }
         endStderr();
         EngineApi.closeQuietly(attach);
         throw e;
