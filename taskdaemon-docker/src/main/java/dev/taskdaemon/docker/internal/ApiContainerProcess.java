@@ -1,7 +1,5 @@
 package dev.taskdaemon.docker.internal;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.taskdaemon.spi.HandlerProcess;
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,13 +28,15 @@ import org.slf4j.LoggerFactory;
  */
 public final class ApiContainerProcess implements HandlerProcess {
   private static final Logger LOG = LoggerFactory.getLogger(ApiContainerProcess.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration CALL_BOUND = Duration.ofSeconds(30);
   private static final Duration KILL_CALL_BOUND = Duration.ofSeconds(5);
   private static final Duration EVENTS_WAIT = Duration.ofSeconds(3);
   /** Exit code reported when the engine stopped answering before it said how the container ended. */
   public static final int ENGINE_GONE = -1;
+  /** The most stderr held for the stderr reader; the buffer grows to it only when stderr comes faster than it is read. */
   private static final int STDERR_BUFFER = 256 * 1024;
+  /** What one read from the attach connection takes: large answers pass through in pieces of this size. */
+  private static final int ATTACH_BUFFER = 32 * 1024;
 
   private final EngineApi api;
   private final Endpoint engine;
@@ -80,7 +80,7 @@ public final class ApiContainerProcess implements HandlerProcess {
     SocketChannel wait = null;
     try {
       attach = api.connect();
-      EngineApi.Reader attachReader = new EngineApi.Reader(attach);
+      EngineApi.Reader attachReader = new EngineApi.Reader(attach, ATTACH_BUFFER);
       ScheduledFuture<?> guard = EngineApi.deadline(attach, CALL_BOUND);
       try {
         EngineApi.write(attach, EngineApi.request("POST", versioned(api, "/containers/" + id
@@ -94,7 +94,7 @@ public final class ApiContainerProcess implements HandlerProcess {
         guard.cancel(false);
       }
       wait = api.connect();
-      EngineApi.Reader waitReader = new EngineApi.Reader(wait);
+      EngineApi.Reader waitReader = new EngineApi.Reader(wait, 1024);
       guard = EngineApi.deadline(wait, CALL_BOUND);
       EngineApi.Response wh;
       try {
@@ -111,10 +111,9 @@ public final class ApiContainerProcess implements HandlerProcess {
       }
       ApiContainerProcess p = new ApiContainerProcess(api, engine, name, id, memoryLimit, launched, attach,
           attachReader);
-      SocketChannel w = wait;
-      Thread waiter = new Thread(() -> p.awaitExit(w, waitReader, wh), "td-docker-wait-" + name);
-      waiter.setDaemon(true);
-      waiter.start();
+      byte[] already = new byte[waitReader.buf.remaining()];
+      waitReader.buf.get(already);
+      ExitWatcher.get().watch(wait, already, p::exited);
       wait = null;
       try {
         api.start(id, CALL_BOUND);
@@ -149,20 +148,13 @@ public final class ApiContainerProcess implements HandlerProcess {
     }
   }
 
-  private void awaitExit(SocketChannel ch, EngineApi.Reader in, EngineApi.Response head) {
-    try (ch) {
-      JsonNode r = JSON.readTree(in.body(head.headers()));
-      if (r == null || !r.path("StatusCode").canConvertToInt()) {
-        engineGone = "the engine's wait answer had no exit code: " + EngineApi.shorten(String.valueOf(r));
-        exit.complete(ENGINE_GONE);
-      } else {
-        exit.complete(r.get("StatusCode").asInt());
-      }
-    } catch (IOException | RuntimeException e) {
-      engineGone = "the connection waiting for the container's end broke (" + e.getMessage() + ")";
+  private void exited(Integer code, String why) {
+    if (code == null) {
+      engineGone = why;
       exit.complete(ENGINE_GONE);
+    } else {
+      exit.complete(code);
     }
-    // The attach stream is left to end by itself: output the container wrote last may still be on its way.
   }
 
   /** The container's name. */
@@ -417,18 +409,34 @@ public final class ApiContainerProcess implements HandlerProcess {
    * drop, so a reader that went away can never stall stdout.
    */
   static final class Ring extends InputStream {
-    private final byte[] data;
+    private final int capacity;
+    private byte[] data = new byte[0];
     private int head;
     private int size;
     private boolean ended;
     private boolean readerClosed;
 
     Ring(int capacity) {
-      data = new byte[capacity];
+      this.capacity = capacity;
+    }
+
+    /** Grows the buffer (doubling, up to the capacity) so that most instances, which log little, hold little. */
+    private void grow(int wanted) {
+      if (size + wanted <= data.length || data.length == capacity) {
+        return;
+      }
+      int n = Math.min(capacity, Math.max(Math.max(4096, data.length * 2), Integer.highestOneBit(size + wanted) * 2));
+      byte[] d = new byte[n];
+      for (int i = 0; i < size; i++) {
+        d[i] = data[(head + i) % data.length];
+      }
+      data = d;
+      head = 0;
     }
 
     synchronized void write(byte[] b, int off, int len) throws InterruptedIOException {
       while (len > 0) {
+        grow(len);
         while (size == data.length && !readerClosed && !ended) {
           try {
             wait();

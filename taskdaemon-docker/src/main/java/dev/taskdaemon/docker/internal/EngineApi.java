@@ -405,10 +405,15 @@ public final class EngineApi {
    */
   static final class Reader {
     final SocketChannel ch;
-    final ByteBuffer buf = ByteBuffer.allocate(64 * 1024).flip();
+    final ByteBuffer buf;
 
     Reader(SocketChannel ch) {
+      this(ch, 8 * 1024);
+    }
+
+    Reader(SocketChannel ch, int capacity) {
       this.ch = ch;
+      this.buf = ByteBuffer.allocate(capacity).flip();
     }
 
     boolean fill() throws IOException {

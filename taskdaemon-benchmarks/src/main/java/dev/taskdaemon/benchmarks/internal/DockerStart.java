@@ -1,0 +1,60 @@
+package dev.taskdaemon.benchmarks.internal;
+
+import dev.taskdaemon.HandlerSpec;
+import dev.taskdaemon.docker.DockerRuntime;
+import dev.taskdaemon.spi.HandlerProcess;
+import dev.taskdaemon.spi.InstanceInfo;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.Arrays;
+
+/**
+ * Container start to first answer, through the docker runtime's SPI as the engine uses it: launch
+ * an instance, write one request, read its answer, kill it. Each run is a new container.
+ */
+final class DockerStart {
+  private DockerStart() {}
+
+  /** The median, in milliseconds, of {@code runs} starts with {@code transport}. */
+  static double[] millis(String image, String transport, String runId, int runs, byte[] request, byte[] expected)
+      throws IOException {
+    DockerRuntime runtime = new DockerRuntime();
+    HandlerSpec spec = HandlerSpec.builder(Payloads.TASK_TYPE).image(image).option("network", "none")
+        .option("pull", "never").option("docker_transport", transport).build();
+    double[] ms = new double[runs];
+    for (int i = 0; i < runs; i++) {
+      long t0 = System.nanoTime();
+      HandlerProcess p = runtime.launch(spec, new InstanceInfo("bench-start", runId + transport, Payloads.TASK_TYPE, 0,
+          i + 1));
+      try {
+        OutputStream in = p.stdin();
+        in.write(request);
+        in.flush();
+        byte[] line = readLine(p.stdout());
+        ms[i] = (System.nanoTime() - t0) / 1e6;
+        if (!Arrays.equals(line, expected)) {
+          throw new IOException("the started container answered " + line.length + " bytes, expected " + expected.length);
+        }
+      } finally {
+        p.kill(Duration.ofSeconds(20));
+      }
+    }
+    Arrays.sort(ms);
+    return ms;
+  }
+
+  private static byte[] readLine(InputStream in) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    int b;
+    while ((b = in.read()) >= 0 && b != '\n') {
+      out.write(b);
+    }
+    if (b < 0) {
+      throw new IOException("the container closed its stdout before answering");
+    }
+    return out.toByteArray();
+  }
+}
