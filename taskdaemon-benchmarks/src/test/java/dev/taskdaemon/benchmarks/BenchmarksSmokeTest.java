@@ -30,7 +30,7 @@ class BenchmarksSmokeTest {
   /** Rows that need the docker runtime on the class path, not only an engine. */
   private static final List<String> RUNTIME_ROWS = List.of("docker_runtime", "target_docker_runtime",
       "docker_runtime_api", "target_docker_api", "docker_api_vs_cli", "target_docker_api_vs_cli",
-      "docker_memory_cli_4", "docker_memory_api_4", "target_docker_memory_api", "docker_start",
+      "docker_memory_cli_2", "docker_memory_api_2", "target_docker_memory_api", "docker_start",
       "target_docker_start");
 
   @TempDir
@@ -144,8 +144,8 @@ class BenchmarksSmokeTest {
       ids.add("payload_" + s);
     }
     ids.addAll(List.of("warm_10", "warm_100", "memory_10", "memory_50", "docker_raw", "docker_runtime",
-        "docker_per_task", "docker_raw_api", "docker_runtime_api", "docker_api_vs_cli", "docker_memory_cli_4",
-        "docker_memory_api_4", "docker_start"));
+        "docker_per_task", "docker_raw_api", "docker_runtime_api", "docker_api_vs_cli", "docker_memory_cli_2",
+        "docker_memory_api_2", "docker_start"));
     for (String s : List.of("100b", "10kb", "1mb")) {
       ids.add("codec_encode_" + s);
       ids.add("codec_decode_" + s);

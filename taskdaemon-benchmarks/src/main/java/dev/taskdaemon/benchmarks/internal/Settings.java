@@ -75,9 +75,9 @@ public record Settings(
         List.of(1, 4, 16), List.of(1, 4, 16, 64),
         List.of(100, 10 * 1024, 1024 * 1024, 10 * 1024 * 1024), 2,
         List.of(10, 100), List.of(10, 50), 256,
-        4, 4, 4,
+        2, 2, 2,
         0, 0, 1, Duration.ofMillis(100),
-        List.of(4), 3);
+        List.of(2), 2);
   }
 
   /** These settings with another throughput/latency matrix (for profiling one cell). */
