@@ -35,9 +35,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@code docker} runtime: each instance is a container started with {@code docker run -i}, its
- * stdin and stdout carrying the protocol. It is the runtime of every handler that has an {@code
- * image}. Found through {@link java.util.ServiceLoader} when {@code taskdaemon-docker} is on the
+ * The {@code docker} runtime: each instance is a container whose stdin and stdout carry the
+ * protocol, reached through the engine's HTTP API on its Unix socket (the {@code api} transport, no
+ * process per container) or through a {@code docker run -i} client process (the {@code cli}
+ * transport), as the handler's {@code docker_transport} says ({@code auto}: the API where no setting
+ * needs the CLI). It is the runtime of every handler that has an {@code image}. Found through {@link java.util.ServiceLoader} when {@code taskdaemon-docker} is on the
  * class path; register one explicitly to choose the CLI:
  *
  * <pre>{@code
@@ -49,8 +51,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Containers run with {@code --rm --init --cap-drop ALL --security-opt no-new-privileges}, carry
  * labels naming the daemon, handler, instance and session, and are stopped by name. Environment
- * values reach the container through the CLI process's environment ({@code -e NAME}), never its
- * command line. At {@code start()} the runtime checks the CLI, every engine and every image, and
+ * values reach the container in the API's create request, or through the CLI process's environment
+ * ({@code -e NAME}), never a command line. At {@code start()} the runtime checks the CLI, every engine and every image, and
  * removes containers that earlier sessions of the same daemon left when their process died.
  *
  * <p>Thread-safe; one instance may serve several daemons at once.

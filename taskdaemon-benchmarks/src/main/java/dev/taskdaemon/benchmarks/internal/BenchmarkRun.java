@@ -659,8 +659,9 @@ public final class BenchmarkRun {
         }
       }
     }
-    double[] cli = DockerStart.millis(Docker.IMAGE, "cli", runId, s.dockerStartRuns(), request, expected);
-    double[] api = DockerStart.millis(Docker.IMAGE, "api", runId, s.dockerStartRuns(), request, expected);
+    double[][] both = DockerStart.millis(Docker.IMAGE, runId, s.dockerStartRuns(), request, expected);
+    double[] cli = both[0];
+    double[] api = both[1];
     double cliMedian = cli[cli.length / 2];
     double apiMedian = api[api.length / 2];
     Map<String, Object> f = new LinkedHashMap<>();

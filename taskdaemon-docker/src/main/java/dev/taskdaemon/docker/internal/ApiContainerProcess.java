@@ -75,7 +75,9 @@ public final class ApiContainerProcess implements HandlerProcess {
   public static ApiContainerProcess launch(EngineApi api, Endpoint engine, String name, Map<String, Object> config,
       String memoryLimit) throws IOException {
     Instant launched = Instant.now();
+    long t0 = System.nanoTime();
     String id = api.create(name, config, CALL_BOUND);
+    long created = System.nanoTime();
     SocketChannel attach = null;
     SocketChannel wait = null;
     try {
@@ -115,6 +117,7 @@ public final class ApiContainerProcess implements HandlerProcess {
       waitReader.buf.get(already);
       ExitWatcher.get().watch(wait, already, p::exited);
       wait = null;
+      long attached = System.nanoTime();
       try {
         api.start(id, CALL_BOUND);
       } catch (IOException e) {
@@ -123,6 +126,11 @@ public final class ApiContainerProcess implements HandlerProcess {
             + e.getMessage(), e);
       }
       attach = null;
+      if (LOG.isDebugEnabled()) {
+        long started = System.nanoTime();
+        LOG.debug("container {}: created in {} ms, attached and waited on in {} ms, started in {} ms", name,
+            (created - t0) / 1_000_000, (attached - created) / 1_000_000, (started - attached) / 1_000_000);
+      }
       return p;
     } catch (IOException | RuntimeException e) {
       if (attach != null) {
