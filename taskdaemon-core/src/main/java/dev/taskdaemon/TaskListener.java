@@ -24,7 +24,7 @@ public interface TaskListener {
   default void attemptEnded(Task task, String instance, Result outcome, Duration elapsed) {}
 
   /** A retry of {@code failed} will be queued after {@code delay}. */
-  default void retryScheduled(Task failed, Result.Error cause, Duration delay) {}
+  default void retryScheduled(Task failed, Result.Failure cause, Duration delay) {}
 
   /** A task reached its one terminal outcome. */
   default void taskCompleted(Task task, Result result) {}

@@ -35,7 +35,7 @@ public final class Recorder implements TaskListener {
   }
 
   @Override
-  public void retryScheduled(Task failed, Result.Error cause, Duration delay) {
+  public void retryScheduled(Task failed, Result.Failure cause, Duration delay) {
     retries.add(failed);
   }
 

@@ -64,13 +64,13 @@ final class Progress implements TaskListener {
   }
 
   @Override
-  public void retryScheduled(Task failedAttempt, Result.Error cause, Duration delay) {
+  public void retryScheduled(Task failedAttempt, Result.Failure cause, Duration delay) {
     retries.incrementAndGet();
   }
 
   @Override
   public void taskCompleted(Task task, Result result) {
-    if (result.isError()) {
+    if (result.isFailure()) {
       failed.incrementAndGet();
     }
     long done = completed.incrementAndGet();

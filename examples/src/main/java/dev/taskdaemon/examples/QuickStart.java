@@ -215,8 +215,8 @@ public final class QuickStart {
       failures.add(what + ": " + e.getCause().getMessage());
       return null;
     }
-    if (r.isError()) {
-      failures.add(what + ": " + r.asError().error());
+    if (r.isFailure()) {
+      failures.add(what + ": " + r.asFailure().message());
       return null;
     }
     return r.json();

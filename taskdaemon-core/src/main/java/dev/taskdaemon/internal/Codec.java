@@ -50,7 +50,7 @@ public final class Codec {
       g.writeStringField("task_id", task.taskId());
       g.writeStringField("task_type", task.taskType());
       g.writeFieldName("task_data");
-      Json.mapper().writeTree(g, task.taskData());
+      g.writeRawValue(new String(task.taskDataBytes(), StandardCharsets.UTF_8));
       g.writeNumberField("attempt", task.attempt());
       g.writeEndObject();
     } catch (IOException e) {
@@ -95,7 +95,7 @@ public final class Codec {
    * (it starts with a brace and mentions {@code "status"}): skipped like any other non-response, but
    * worth a warning, since the task will otherwise wait for its timeout. Compare by identity.
    */
-  public static final Result MALFORMED = new Result.Error("malformed response line", false);
+  public static final Result MALFORMED = new Result.Failure("malformed response line", false);
 
   private static boolean looksLikeBrokenResponse(byte[] buf, int off, int len) {
     int i = off;
@@ -143,7 +143,7 @@ public final class Codec {
           message = error.toString();
         }
         JsonNode retryable = node.get("retryable");
-        return new Result.Error(message, retryable != null && retryable.isBoolean() && retryable.booleanValue());
+        return new Result.Failure(message, retryable != null && retryable.isBoolean() && retryable.booleanValue());
       }
       default:
         return null;

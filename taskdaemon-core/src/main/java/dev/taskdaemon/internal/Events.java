@@ -45,7 +45,7 @@ final class Events implements TaskListener {
   }
 
   @Override
-  public void retryScheduled(Task failed, Result.Error cause, Duration delay) {
+  public void retryScheduled(Task failed, Result.Failure cause, Duration delay) {
     each("retryScheduled", l -> l.retryScheduled(failed, cause, delay));
   }
 

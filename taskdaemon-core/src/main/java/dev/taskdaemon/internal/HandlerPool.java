@@ -262,7 +262,7 @@ final class HandlerPool {
         return;
       }
       if (unhealthyReason != null) {
-        unhealthy = new Result.Error(unhealthyReason, false, Result.Error.Kind.UNAVAILABLE);
+        unhealthy = new Result.Failure(unhealthyReason, false, Result.Failure.Kind.UNAVAILABLE);
       } else if (queue.size() >= settings.queueCapacity()) {
         t.future.completeExceptionally(new QueueFullException(name, "handler '" + name + "' queue full ("
             + stateLocked() + "); raise queue_capacity or instances, or submit more slowly"));
@@ -521,7 +521,7 @@ final class HandlerPool {
         + " Raise max_line_bytes or send large results another way";
     log.warn(msg);
     if (a != null) {
-      afterAttempt(a, new Result.Error(msg + " (" + attemptOf(a) + ")", false, Result.Error.Kind.PROTOCOL));
+      afterAttempt(a, new Result.Failure(msg + " (" + attemptOf(a) + ")", false, Result.Failure.Kind.PROTOCOL));
     }
     // Keep reading nothing more: the instance is being killed; make sure its exit is recorded.
     onStdoutClosed(inst);
@@ -549,7 +549,7 @@ final class HandlerPool {
       msg.append(". It wrote nothing to stdout during the attempt: if it did answer, make it flush stdout"
           + " after each line (e.g. print(..., flush=True), System.out.flush(), fflush(stdout))");
     }
-    afterAttempt(a, new Result.Error(msg.toString(), true, Result.Error.Kind.TIMEOUT));
+    afterAttempt(a, new Result.Failure(msg.toString(), true, Result.Failure.Kind.TIMEOUT));
   }
 
   /** stdout reached its end: the instance exited, crashed, or was killed. Called once per instance. */
@@ -603,7 +603,7 @@ final class HandlerPool {
     if (a != null) {
       String msg = "handler '" + name + "' instance " + inst.name + " " + exit + " during the task ("
           + attemptOf(a) + "); " + inst.stderrTail.describe();
-      afterAttempt(a, new Result.Error(msg, true, Result.Error.Kind.CRASH));
+      afterAttempt(a, new Result.Failure(msg, true, Result.Failure.Kind.CRASH));
     }
     failUnhealthy(toFail);
     if (replace) {
@@ -694,7 +694,7 @@ final class HandlerPool {
       lock.unlock();
     }
     for (PendingTask t : tasks) {
-      finish(t, t.task(t.attempt), new Result.Error(reason, false, Result.Error.Kind.UNAVAILABLE));
+      finish(t, t.task(t.attempt), new Result.Failure(reason, false, Result.Failure.Kind.UNAVAILABLE));
     }
   }
 
@@ -707,7 +707,7 @@ final class HandlerPool {
     Duration elapsed = Duration.ofNanos(engine.nanoTime() - a.startNanos);
     engine.events.attemptEnded(a.task, a.instance.name, outcome, elapsed);
     PendingTask t = a.pending;
-    if (outcome instanceof Result.Error err && err.retryable() && retryAllowed(err.kind())
+    if (outcome instanceof Result.Failure err && err.retryable() && retryAllowed(err.kind())
         && a.task.attempt() <= settings.maxRetries()) {
       Duration delay = settings.retryBackoff().delay(a.task.attempt());
       boolean scheduled;
@@ -735,7 +735,7 @@ final class HandlerPool {
     finish(t, a.task, outcome);
   }
 
-  private boolean retryAllowed(Result.Error.Kind kind) {
+  private boolean retryAllowed(Result.Failure.Kind kind) {
     switch (kind) {
       case TIMEOUT:
         return settings.retryOnTimeout();
@@ -754,7 +754,7 @@ final class HandlerPool {
         return; // failed by shutdownNow meanwhile
       }
       if (unhealthyReason != null) {
-        unhealthy = new Result.Error(unhealthyReason, false, Result.Error.Kind.UNAVAILABLE);
+        unhealthy = new Result.Failure(unhealthyReason, false, Result.Failure.Kind.UNAVAILABLE);
       } else {
         queue.add(t); // admitted already: a retry is never refused for capacity
         work.signal();

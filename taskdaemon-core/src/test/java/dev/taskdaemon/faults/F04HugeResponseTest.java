@@ -33,9 +33,9 @@ class F04HugeResponseTest {
         .listener(rec)
         .start()) {
       Result r = Faults.get(daemon.submit("big", Map.of("op", "big", "size", 5 << 20, "piece", 4096)));
-      assertThat(r).isEqualTo(new Result.Error("handler 'big' instance big-0 wrote a stdout line longer than"
+      assertThat(r).isEqualTo(new Result.Failure("handler 'big' instance big-0 wrote a stdout line longer than"
           + " max_line_bytes (1048576 bytes); the line was dropped and the instance replaced. Raise max_line_bytes or"
-          + " send large results another way (attempt 1 of 4)", false, Result.Error.Kind.PROTOCOL));
+          + " send large results another way (attempt 1 of 4)", false, Result.Failure.Kind.PROTOCOL));
       Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> rec.started.contains("big-0.2"));
       assertThat(Faults.get(daemon.submit("big", Map.of("n", 1))).isSuccess()).isTrue();
     }

@@ -17,10 +17,10 @@ class F05NeverFlushesTest {
         .handler(TestHandlers.handler("buffered").instances(1).timeout(Duration.ofSeconds(1)).maxRetries(0).build())
         .start()) {
       Result r = Faults.get(daemon.submit("buffered", Map.of("op", "noflush")));
-      assertThat(r).isEqualTo(new Result.Error("handler 'buffered' instance buffered-0 timed out after 1s (attempt 1"
+      assertThat(r).isEqualTo(new Result.Failure("handler 'buffered' instance buffered-0 timed out after 1s (attempt 1"
           + " of 1); the instance was killed and replaced. It wrote nothing to stdout during the attempt: if it did"
           + " answer, make it flush stdout after each line (e.g. print(..., flush=True), System.out.flush(),"
-          + " fflush(stdout))", true, Result.Error.Kind.TIMEOUT));
+          + " fflush(stdout))", true, Result.Failure.Kind.TIMEOUT));
     }
   }
 }

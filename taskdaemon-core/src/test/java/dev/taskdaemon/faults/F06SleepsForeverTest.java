@@ -32,8 +32,8 @@ class F06SleepsForeverTest {
       }
       assertThat(stuck).as("the hung task is still waiting for its timeout while others are served").isNotDone();
       Result r = Faults.get(stuck);
-      assertThat(r.asError().error()).startsWith("handler 'sleepy' instance sleepy-");
-      assertThat(r.asError().error()).contains("timed out after 3s (attempt 1 of 2)");
+      assertThat(r.asFailure().message()).startsWith("handler 'sleepy' instance sleepy-");
+      assertThat(r.asFailure().message()).contains("timed out after 3s (attempt 1 of 2)");
       assertThat(daemon.stats("sleepy").retried()).as("retry_on_timeout = false").isZero();
       assertThat(Faults.get(daemon.submit("sleepy", Map.of("after", 1))).isSuccess()).isTrue();
     }

@@ -29,18 +29,18 @@ class F08ExitsAtOnceTest {
       }
       for (CompletableFuture<Result> f : tasks) {
         Result r = Faults.get(f);
-        assertThat(r.isError()).isTrue();
-        assertThat(r.asError().error())
+        assertThat(r.isFailure()).isTrue();
+        assertThat(r.asFailure().message())
             .contains("fatal: cannot start: configuration missing (exit at start)")
             .containsAnyOf("is unhealthy: instances exit as soon as they start", "exited with code 2");
       }
       Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> !daemon.stats("broken").healthy());
       // Once unhealthy, a new task fails at once with the reason instead of waiting.
       Result later = Faults.get(daemon.submit("broken", Map.of("late", true)));
-      assertThat(later.asError().error()).startsWith("handler 'broken' is unhealthy: instances exit as soon as they"
+      assertThat(later.asFailure().message()).startsWith("handler 'broken' is unhealthy: instances exit as soon as they"
           + " start (").contains("exited with code 2").contains("| fatal: cannot start: configuration missing");
-      assertThat(later.asError().retryable()).isFalse();
-      assertThat(later.asError().kind()).isEqualTo(Result.Error.Kind.UNAVAILABLE);
+      assertThat(later.asFailure().retryable()).isFalse();
+      assertThat(later.asFailure().kind()).isEqualTo(Result.Failure.Kind.UNAVAILABLE);
       // Restart back-off keeps the CPU quiet: over the next two seconds only a few restarts happen.
       int before = rec.started.size();
       Awaitility.await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3))

@@ -47,8 +47,8 @@ class F09InstanceKilledTest {
         }
       }
       assertThat(retried).isEqualTo(1);
-      assertThat(rec.attemptOutcomes).filteredOn(Result::isError).singleElement()
-          .satisfies(e -> assertThat(e.asError().error()).contains("exited with code 137 (killed by signal 9)"
+      assertThat(rec.attemptOutcomes).filteredOn(Result::isFailure).singleElement()
+          .satisfies(e -> assertThat(e.asFailure().message()).contains("exited with code 137 (killed by signal 9)"
               + " during the task (attempt 1 of 4)"));
       Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> daemon.stats("work").instancesAlive() == 3);
       assertThat(daemon.stats("work").restarts()).isEqualTo(1);

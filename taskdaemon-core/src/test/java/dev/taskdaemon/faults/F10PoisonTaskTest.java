@@ -31,9 +31,9 @@ class F10PoisonTaskTest {
         healthy.add(daemon.submit("victim", Map.of("i", i)));
       }
       Result r = Faults.get(poison);
-      assertThat(r.isError()).isTrue();
-      assertThat(r.asError().kind()).isEqualTo(Result.Error.Kind.CRASH);
-      assertThat(r.asError().error()).startsWith("handler 'victim' instance victim-")
+      assertThat(r.isFailure()).isTrue();
+      assertThat(r.asFailure().kind()).isEqualTo(Result.Failure.Kind.CRASH);
+      assertThat(r.asFailure().message()).startsWith("handler 'victim' instance victim-")
           .contains(" exited with code 9 during the task (attempt 4 of 4); last stderr lines:")
           .contains("| boom: crashing on purpose with code 9");
       for (CompletableFuture<Result> f : healthy) {

@@ -44,13 +44,13 @@ class CodecTest {
   @Test
   void error_defaults_retryableFalse_andAMessageWhenErrorIsMissingOrNull() {
     assertThat(decode("{\"status\":\"error\",\"error\":\"bad input\",\"retryable\":true}"))
-        .isEqualTo(new Result.Error("bad input", true));
-    assertThat(decode("{\"status\":\"error\",\"error\":\"bad input\"}")).isEqualTo(new Result.Error("bad input", false));
+        .isEqualTo(new Result.Failure("bad input", true));
+    assertThat(decode("{\"status\":\"error\",\"error\":\"bad input\"}")).isEqualTo(new Result.Failure("bad input", false));
     assertThat(decode("{\"status\":\"error\"}"))
-        .isEqualTo(new Result.Error("handler returned status \"error\" without an error message", false));
+        .isEqualTo(new Result.Failure("handler returned status \"error\" without an error message", false));
     assertThat(decode("{\"status\":\"error\",\"error\":null,\"retryable\":\"yes\"}"))
-        .isEqualTo(new Result.Error("handler returned status \"error\" without an error message", false));
-    assertThat(decode("{\"status\":\"error\",\"error\":{\"code\":7}}")).isEqualTo(new Result.Error("{\"code\":7}", false));
+        .isEqualTo(new Result.Failure("handler returned status \"error\" without an error message", false));
+    assertThat(decode("{\"status\":\"error\",\"error\":{\"code\":7}}")).isEqualTo(new Result.Failure("{\"code\":7}", false));
   }
 
   @Test

@@ -54,12 +54,12 @@ class DockerFailureTest {
         .handler(handler("hungry").memoryLimit("16m").maxRetries(0).build())
         .start()) {
       Result r = daemon.submit("hungry", op("alloc")).get(60, TimeUnit.SECONDS);
-      assertThat(r.isError()).isTrue();
+      assertThat(r.isFailure()).isTrue();
       // The engine reports the OOM kill as an event; when it misses one (it can, right after a
       // container starts), a SIGKILL that docker did not send is named as the likely cause.
       String prefix = "handler 'hungry' instance hungry-0 exited with code 137 (";
       String suffix = "; raise memory_limit or make the handler use less memory) during the task (attempt 1 of 1); ";
-      assertThat(r.asError().error()).satisfiesAnyOf(
+      assertThat(r.asFailure().message()).satisfiesAnyOf(
           e -> assertThat(e).startsWith(prefix + "out of memory: the container exceeded its memory_limit of 16m"
               + " and the kernel killed it" + suffix),
           e -> assertThat(e).startsWith(prefix + "killed with SIGKILL, not by docker: most likely out of memory,"
@@ -75,7 +75,7 @@ class DockerFailureTest {
         .handler(handler("slow").timeout(Duration.ofSeconds(1)).maxRetries(0).build())
         .start()) {
       Result r = daemon.submit("slow", Map.of("op", "sleep", "seconds", 300)).get(30, TimeUnit.SECONDS);
-      assertThat(r.asError().error())
+      assertThat(r.asFailure().message())
           .isEqualTo("handler 'slow' instance slow-0 timed out after 1s (attempt 1 of 1); the instance was killed"
               + " and replaced. It wrote nothing to stdout during the attempt: if it did answer, make it flush"
               + " stdout after each line (e.g. print(..., flush=True), System.out.flush(), fflush(stdout))");
@@ -114,8 +114,8 @@ class DockerFailureTest {
 
       @Override
       public void attemptEnded(Task task, String instance, Result outcome, Duration elapsed) {
-        if (outcome.isError()) {
-          failedAttempts.add(instance + ": " + outcome.asError().error());
+        if (outcome.isFailure()) {
+          failedAttempts.add(instance + ": " + outcome.asFailure().message());
         }
       }
     };

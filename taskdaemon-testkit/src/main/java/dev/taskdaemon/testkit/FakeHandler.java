@@ -60,7 +60,7 @@ public final class FakeHandler {
   }
 
   /**
-   * A fake whose answer to each attempt is {@code function}'s result. Return {@link Result.Error} to
+   * A fake whose answer to each attempt is {@code function}'s result. Return {@link Result.Failure} to
    * answer with a handler error; a function that throws is a bug in the test (see {@link #failures()}).
    */
   public static FakeHandler answering(Function<Task, Result> function) {

@@ -20,7 +20,7 @@ import java.util.PriorityQueue;
  *   CompletableFuture<Result> r = daemon.submit("resize", Map.of("width", 128));
  *   resize.takeTask(Duration.ofSeconds(1));    // the attempt is running
  *   clock.advance(Duration.ofSeconds(30));     // its timeout fires now
- *   assertThat(r.get().asError().kind()).isEqualTo(Result.Error.Kind.TIMEOUT);
+ *   assertThat(r.get().asFailure().kind()).isEqualTo(Result.Failure.Kind.TIMEOUT);
  * }
  * }</pre>
  *

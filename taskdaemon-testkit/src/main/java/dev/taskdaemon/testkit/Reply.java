@@ -62,7 +62,7 @@ public final class Reply {
 
   /** Answers {@code {"status":"error","error":message,"retryable":retryable}}. */
   public static Reply error(String message, boolean retryable) {
-    return answer(new Result.Error(Objects.requireNonNull(message, "message"), retryable));
+    return answer(new Result.Failure(Objects.requireNonNull(message, "message"), retryable));
   }
 
   /** Answers with {@code result} as the handler's response. */

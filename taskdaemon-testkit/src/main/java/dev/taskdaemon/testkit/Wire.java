@@ -63,9 +63,9 @@ final class Wire {
       o.put("status", "success");
       o.set("result", s.result());
     } else {
-      Result.Error e = (Result.Error) result;
+      Result.Failure e = (Result.Failure) result;
       o.put("status", "error");
-      o.put("error", e.error());
+      o.put("error", e.message());
       o.put("retryable", e.retryable());
     }
     return line(o.toString());

@@ -104,10 +104,10 @@ class FakeHandlerTest {
   @Test
   void answering_usesTheFunctionsResult() throws Exception {
     FakeHandler resize = FakeHandler.answering(t -> t.taskData().get("w").asInt() > 100
-        ? Result.error("too wide", false)
+        ? Result.failure("too wide", false)
         : Result.success(JsonNodeFactory.instance.textNode("small")));
     try (TaskDaemon daemon = start(resize)) {
-      assertThat(await(daemon.submit("resize", Map.of("w", 500)))).isEqualTo(Result.error("too wide", false));
+      assertThat(await(daemon.submit("resize", Map.of("w", 500)))).isEqualTo(Result.failure("too wide", false));
       assertThat(await(daemon.submit("resize", Map.of("w", 5))).json().asText()).isEqualTo("small");
     }
   }
@@ -122,7 +122,7 @@ class FakeHandlerTest {
       String id = resize.received().get(0).taskId();
 
       String msg = "fake handler 'resize' threw on attempt 1 of task " + id + ": java.lang.IllegalStateException: boom";
-      assertThat(r).isEqualTo(Result.error(msg, false));
+      assertThat(r).isEqualTo(Result.failure(msg, false));
       List<FakeHandlerException> failures = resize.failures();
       assertThat(failures).hasSize(1);
       assertThat(failures.get(0)).hasMessage(msg).hasCauseInstanceOf(IllegalStateException.class);
@@ -140,7 +140,7 @@ class FakeHandlerTest {
 
       String msg = "fake handler 'resize' has no reply queued for attempt 1 of task " + id
           + "; enqueue one with enqueue(Reply...) or build the fake with replying(...)";
-      assertThat(r).isEqualTo(Result.error(msg, false));
+      assertThat(r).isEqualTo(Result.failure(msg, false));
       assertThat(resize.failures()).extracting(Throwable::getMessage).containsExactly(msg);
     }
   }

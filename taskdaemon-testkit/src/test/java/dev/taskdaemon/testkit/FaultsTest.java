@@ -63,8 +63,8 @@ class FaultsTest {
       assertThat(r.json().get("width").asInt()).isEqualTo(128);
       resize.assertReceived().hasCount(3).hasAttempts(1, 2, 3).areAttemptsOfOneTask()
           .allHaveTaskData(Map.of("w", 128));
-      assertThat(attemptOutcomes).startsWith(Result.error("injected retryable error", true),
-          Result.error("injected retryable error", true));
+      assertThat(attemptOutcomes).startsWith(Result.failure("injected retryable error", true),
+          Result.failure("injected retryable error", true));
       assertThat(daemon.stats("resize").retried()).isEqualTo(2);
     }
   }
@@ -75,7 +75,7 @@ class FaultsTest {
     try (TaskDaemon daemon = start(1)) {
       Result r = await(daemon.submit("resize", Map.of("w", 1)));
 
-      assertThat(r).isEqualTo(Result.error("injected retryable error", true));
+      assertThat(r).isEqualTo(Result.failure("injected retryable error", true));
       resize.assertReceived().hasAttempts(1, 2);
     }
   }
@@ -86,7 +86,7 @@ class FaultsTest {
     try (TaskDaemon daemon = start(3)) {
       Result r = await(daemon.submit("resize", Map.of("w", 1)));
 
-      assertThat(r).isEqualTo(Result.error("injected permanent error", false));
+      assertThat(r).isEqualTo(Result.failure("injected permanent error", false));
       resize.assertReceived().hasCount(1);
       // The fault was used up: the next task gets the normal answer.
       assertThat(await(daemon.submit("resize", Map.of("w", 2))).json().get("width").asInt()).isEqualTo(2);
@@ -100,9 +100,9 @@ class FaultsTest {
       Result r = await(daemon.submit("resize", Map.of("w", 7)));
 
       assertThat(r.json().get("width").asInt()).isEqualTo(7);
-      assertThat(attemptOutcomes.get(0)).isEqualTo(Result.error("handler 'resize' instance resize-0 exited with code 1"
+      assertThat(attemptOutcomes.get(0)).isEqualTo(Result.failure("handler 'resize' instance resize-0 exited with code 1"
           + " (a crash the test injected) during the task (attempt 1 of 2); last stderr lines:\n"
-          + "    | crashing on purpose (Fault.CRASH)", true, Result.Error.Kind.CRASH));
+          + "    | crashing on purpose (Fault.CRASH)", true, Result.Failure.Kind.CRASH));
       resize.assertReceived().hasAttempts(1, 2).areAttemptsOfOneTask();
       HandlerStats s = daemon.stats("resize");
       assertThat(s.restarts()).isEqualTo(1);
@@ -116,9 +116,9 @@ class FaultsTest {
     try (TaskDaemon daemon = start(0)) {
       Result r = await(daemon.submit("resize", Map.of("w", 7)));
 
-      assertThat(r).isEqualTo(Result.error("handler 'resize' instance resize-0 exited with code 137"
+      assertThat(r).isEqualTo(Result.failure("handler 'resize' instance resize-0 exited with code 137"
           + " (a crash the test injected) during the task (attempt 1 of 1); last stderr lines:\n    | Killed", true,
-          Result.Error.Kind.CRASH));
+          Result.Failure.Kind.CRASH));
     }
   }
 
@@ -129,7 +129,7 @@ class FaultsTest {
       Result r = await(daemon.submit("resize", Map.of("w", 1)));
 
       // Three instances in a row died before ever answering, with none left alive: the engine's rule.
-      assertThat(r.asError().error()).isEqualTo("handler 'resize' is unhealthy: instances exit as soon as they"
+      assertThat(r.asFailure().message()).isEqualTo("handler 'resize' is unhealthy: instances exit as soon as they"
           + " start (3 in a row; the last exited with code 1 (a crash the test injected)); last stderr lines:\n"
           + "    | crashing on purpose (Fault.CRASH)");
       resize.assertReceived().hasAttempts(1, 2, 3);
@@ -145,8 +145,8 @@ class FaultsTest {
       timeOutTheNextAttempt();
       Result r = await(pending);
 
-      assertThat(r).isEqualTo(Result.error("handler 'resize' instance resize-0 timed out after 30s (attempt 1 of 1);"
-          + " the instance was killed and replaced" + NO_STDOUT, true, Result.Error.Kind.TIMEOUT));
+      assertThat(r).isEqualTo(Result.failure("handler 'resize' instance resize-0 timed out after 30s (attempt 1 of 1);"
+          + " the instance was killed and replaced" + NO_STDOUT, true, Result.Failure.Kind.TIMEOUT));
       assertThat(await(daemon.submit("resize", Map.of("w", 2))).json().get("width").asInt()).isEqualTo(2);
       HandlerStats s = daemon.stats("resize");
       assertThat(s.timedOut()).isEqualTo(1);
@@ -166,7 +166,7 @@ class FaultsTest {
 
       assertThat(r.json().get("width").asInt()).isEqualTo(3);
       resize.assertReceived().hasAttempts(1, 2);
-      assertThat(attemptOutcomes.get(0).asError().error()).startsWith("handler 'resize' instance resize-0 timed out");
+      assertThat(attemptOutcomes.get(0).asFailure().message()).startsWith("handler 'resize' instance resize-0 timed out");
     }
   }
 
@@ -204,8 +204,8 @@ class FaultsTest {
       timeOutTheNextAttempt();
       Result r = await(pending);
 
-      assertThat(r).isEqualTo(Result.error("handler 'resize' instance resize-0 timed out after 30s (attempt 1 of 1);"
-          + " the instance was killed and replaced" + NO_STDOUT, true, Result.Error.Kind.TIMEOUT));
+      assertThat(r).isEqualTo(Result.failure("handler 'resize' instance resize-0 timed out after 30s (attempt 1 of 1);"
+          + " the instance was killed and replaced" + NO_STDOUT, true, Result.Failure.Kind.TIMEOUT));
     }
   }
 
@@ -214,7 +214,7 @@ class FaultsTest {
     resize.enqueue(Reply.success("first"), Reply.error("second", false));
     try (TaskDaemon daemon = start(0)) {
       assertThat(await(daemon.submit("resize", Map.of("w", 1))).json().asText()).isEqualTo("first");
-      assertThat(await(daemon.submit("resize", Map.of("w", 2)))).isEqualTo(Result.error("second", false));
+      assertThat(await(daemon.submit("resize", Map.of("w", 2)))).isEqualTo(Result.failure("second", false));
       assertThat(await(daemon.submit("resize", Map.of("w", 3))).json().get("width").asInt()).isEqualTo(3);
     }
   }

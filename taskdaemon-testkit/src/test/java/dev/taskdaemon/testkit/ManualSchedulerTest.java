@@ -30,8 +30,8 @@ class ManualSchedulerTest {
       assertThat(r).isNotDone();
       clock.advance(Duration.ofSeconds(1));
       Result out = await(r);
-      assertThat(out.asError().kind()).isEqualTo(Result.Error.Kind.TIMEOUT);
-      assertThat(out.asError().error()).startsWith("handler 'resize' instance resize-0 timed out after 30s (attempt 1 of 1)");
+      assertThat(out.asFailure().kind()).isEqualTo(Result.Failure.Kind.TIMEOUT);
+      assertThat(out.asFailure().message()).startsWith("handler 'resize' instance resize-0 timed out after 30s (attempt 1 of 1)");
     }
   }
 

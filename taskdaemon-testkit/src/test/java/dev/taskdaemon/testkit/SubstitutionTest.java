@@ -70,7 +70,7 @@ class SubstitutionTest {
     try (TaskDaemon daemon = Fakes.create().stub("resize", resize).stub("ocr", ocr)
         .start(production().listener(new TaskListener() {
           @Override
-          public void retryScheduled(Task failed, Result.Error cause, Duration delay) {
+          public void retryScheduled(Task failed, Result.Failure cause, Duration delay) {
             retryDelays.add(delay);
           }
         }))) {
@@ -94,7 +94,7 @@ class SubstitutionTest {
     try (TaskDaemon daemon = Fakes.create().stub("resize", resize).stub("ocr", ocr).keepBackoff()
         .start(production().listener(new TaskListener() {
           @Override
-          public void retryScheduled(Task failed, Result.Error cause, Duration delay) {
+          public void retryScheduled(Task failed, Result.Failure cause, Duration delay) {
             retryDelays.add(delay);
           }
         }))) {
@@ -114,8 +114,8 @@ class SubstitutionTest {
         .start(production())) {
       Result r = await(daemon.submit("resize", Map.of()));
 
-      assertThat(r.asError().error()).startsWith("handler 'resize' instance resize-");
-      assertThat(r.asError().error()).contains(" timed out after 0.05s (attempt 3 of 3)");
+      assertThat(r.asFailure().message()).startsWith("handler 'resize' instance resize-");
+      assertThat(r.asFailure().message()).contains(" timed out after 0.05s (attempt 3 of 3)");
       resize.assertReceived().hasAttempts(1, 2, 3);
     }
   }
@@ -139,11 +139,11 @@ class SubstitutionTest {
       assertThat(await(daemon.submit("resize", Map.of())).isSuccess()).isTrue();
       Result r = await(daemon.submit("ocr", Map.of()));
 
-      assertThat(r.asError().retryable()).isFalse();
-      assertThat(r.asError().error()).startsWith("handler 'ocr' has no FakeHandler and unstubbed handlers fail their"
+      assertThat(r.asFailure().retryable()).isFalse();
+      assertThat(r.asFailure().message()).startsWith("handler 'ocr' has no FakeHandler and unstubbed handlers fail their"
           + " tasks (Unstubbed.FAIL_TASKS), yet attempt 1 of task ");
-      assertThat(r.asError().error()).endsWith(" was submitted to it; stub it with fakes.stub(\"ocr\", FakeHandler...)");
-      assertThat(fakes.failures()).extracting(Throwable::getMessage).containsExactly(r.asError().error());
+      assertThat(r.asFailure().message()).endsWith(" was submitted to it; stub it with fakes.stub(\"ocr\", FakeHandler...)");
+      assertThat(fakes.failures()).extracting(Throwable::getMessage).containsExactly(r.asFailure().message());
     }
   }
 

@@ -67,12 +67,12 @@ public final class ThumbnailService {
     if (result.isSuccess()) {
       return result.as(Thumbnail.class);
     }
-    Result.Error error = result.asError();
+    Result.Failure error = result.asFailure();
     // A retryable error that is still an error has outlived the daemon's retries: timeouts, crashes,
     // an overloaded resizer. A permanent one is about this source image.
     ThumbnailException.Reason reason = error.retryable()
         ? ThumbnailException.Reason.UNAVAILABLE
         : ThumbnailException.Reason.REJECTED;
-    throw new ThumbnailException(reason, "cannot make a thumbnail of " + source + ": " + error.error(), null);
+    throw new ThumbnailException(reason, "cannot make a thumbnail of " + source + ": " + error.message(), null);
   }
 }

@@ -46,7 +46,7 @@ final class EngineLoad implements AutoCloseable {
     return () -> {
       Result r = daemon.submit(Payloads.TASK_TYPE, data).get(TASK_BOUND.toSeconds() + 10, TimeUnit.SECONDS);
       if (!r.isSuccess()) {
-        throw new IllegalStateException("task failed: " + r.asError().error());
+        throw new IllegalStateException("task failed: " + r.asFailure().message());
       }
       if ((calls.getAndIncrement() & 1023) == 0 && !r.json().equals(data)) {
         throw new IllegalStateException("the echo handler returned other data than it was given");

@@ -176,7 +176,7 @@ class TaskDaemonExtensionTest {
 
     @Test
     void getsAnErrorAndIgnoresIt() throws Exception {
-      assertThat(taskdaemon.daemon().submit("resize", Map.of()).get(5, TimeUnit.SECONDS).isError()).isTrue();
+      assertThat(taskdaemon.daemon().submit("resize", Map.of()).get(5, TimeUnit.SECONDS).isFailure()).isTrue();
     }
   }
 
