@@ -32,8 +32,8 @@ class DockerApiFaultTest {
   private final TaskListener listener = new TaskListener() {
     @Override
     public void attemptEnded(Task task, String instance, Result outcome, Duration elapsed) {
-      if (outcome.isError()) {
-        failedAttempts.add(outcome.asError().error());
+      if (outcome.isFailure()) {
+        failedAttempts.add(outcome.asFailure().message());
       }
     }
   };
@@ -88,16 +88,16 @@ class DockerApiFaultTest {
     });
         TaskDaemon daemon = daemon().handler(handler(engine).maxRetries(0).build()).start()) {
       Result r = daemon.submit("h", Map.of("k", 1)).get(60, TimeUnit.SECONDS);
-      assertThat(r.isError()).isTrue();
-      assertThat(r.asError().error()).startsWith("handler 'h' instance h-0 exited with code -1 (the Docker engine at "
+      assertThat(r.isFailure()).isTrue();
+      assertThat(r.asFailure().message()).startsWith("handler 'h' instance h-0 exited with code -1 (the Docker engine at "
           + engine.host() + " stopped answering: ");
       // The replacement cannot be created: tasks end with the reason instead of waiting for it.
       List<CompletableFuture<Result>> later = List.of(daemon.submit("h", Map.of("k", 2)),
           daemon.submit("h", Map.of("k", 3)));
       for (CompletableFuture<Result> f : later) {
         Result l = f.get(120, TimeUnit.SECONDS);
-        assertThat(l.isError()).isTrue();
-        assertThat(l.asError().error()).contains("Cannot connect to the Docker daemon at " + engine.host()
+        assertThat(l.isFailure()).isTrue();
+        assertThat(l.asFailure().message()).contains("Cannot connect to the Docker daemon at " + engine.host()
             + ". Is the docker daemon running?");
       }
     }

@@ -169,13 +169,13 @@ class DockerFailureTest {
           daemon.submit("img", Map.of("k", 2)), daemon.submit("img", Map.of("k", 3)));
       for (CompletableFuture<Result> f : later) {
         Result r = f.get(120, TimeUnit.SECONDS);
-        assertThat(r.isError()).as(String.valueOf(r)).isTrue();
-        assertThat(r.asError().error()).satisfiesAnyOf(
+        assertThat(r.isFailure()).as(String.valueOf(r)).isTrue();
+        assertThat(r.asFailure().message()).satisfiesAnyOf(
             e -> assertThat(e).contains("No such image: " + tag),
             // the task that met the killed instance
             e -> assertThat(e).contains("exited with code 137"));
       }
-      assertThat(later.get(2).get().asError().error()).contains("No such image: " + tag);
+      assertThat(later.get(2).get().asFailure().message()).contains("No such image: " + tag);
     } finally {
       Busybox.CLI.run(Endpoint.fromEnvironment(), Duration.ofSeconds(30), "rmi", tag);
     }

@@ -43,7 +43,7 @@ public final class DockerMemoryProbe {
       for (CompletableFuture<Result> f : all) {
         Result r = f.get(5, TimeUnit.MINUTES);
         if (!r.isSuccess()) {
-          throw new IllegalStateException("task failed: " + r.asError().error());
+          throw new IllegalStateException("task failed: " + r.asFailure().message());
         }
       }
       engine.checkHealthy();
