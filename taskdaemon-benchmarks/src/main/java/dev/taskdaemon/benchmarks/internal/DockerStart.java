@@ -16,6 +16,8 @@ import java.util.Arrays;
  * an instance, write one request, read its answer, kill it. Each run is a new container.
  */
 final class DockerStart {
+  private static final Duration ANSWER_BOUND = Duration.ofSeconds(60);
+
   private DockerStart() {}
 
   /**
@@ -37,7 +39,26 @@ final class DockerStart {
           OutputStream in = p.stdin();
           in.write(request);
           in.flush();
-          byte[] line = readLine(p.stdout());
+          // Bounded: an engine that never starts the container must fail this row, not hang the run.
+          byte[] line;
+          try {
+            line = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+              try {
+                return readLine(p.stdout());
+              } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+            }).get(ANSWER_BOUND.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+          } catch (java.util.concurrent.TimeoutException e) {
+            throw new IOException("a " + transports[t] + " container did not answer within " + ANSWER_BOUND.toSeconds()
+                + " s of its launch: the engine did not start it", e);
+          } catch (java.util.concurrent.ExecutionException e) {
+            throw new IOException("a " + transports[t] + " container could not answer: " + e.getCause().getMessage(),
+                e.getCause());
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while timing container starts", e);
+          }
           ms[t][i] = (System.nanoTime() - t0) / 1e6;
           if (!Arrays.equals(line, expected)) {
             throw new IOException("the started container answered " + line.length + " bytes, expected "
