@@ -2,10 +2,12 @@ package dev.taskdaemon.docker;
 
 import dev.taskdaemon.HandlerSpec;
 import dev.taskdaemon.HandlerStartException;
+import dev.taskdaemon.docker.internal.ApiContainerProcess;
 import dev.taskdaemon.docker.internal.ContainerProcess;
 import dev.taskdaemon.docker.internal.DockerCli;
 import dev.taskdaemon.docker.internal.DockerOptions;
 import dev.taskdaemon.docker.internal.Endpoint;
+import dev.taskdaemon.docker.internal.EngineApi;
 import dev.taskdaemon.docker.internal.Owner;
 import dev.taskdaemon.docker.internal.RunCommand;
 import dev.taskdaemon.docker.internal.Sessions;
@@ -33,9 +35,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@code docker} runtime: each instance is a container started with {@code docker run -i}, its
- * stdin and stdout carrying the protocol. It is the runtime of every handler that has an {@code
- * image}. Found through {@link java.util.ServiceLoader} when {@code taskdaemon-docker} is on the
+ * The {@code docker} runtime: each instance is a container whose stdin and stdout carry the
+ * protocol, reached through the engine's HTTP API on its Unix socket (the {@code api} transport, no
+ * process per container) or through a {@code docker run -i} client process (the {@code cli}
+ * transport), as the handler's {@code docker_transport} says ({@code auto}: the API where no setting
+ * needs the CLI). It is the runtime of every handler that has an {@code image}. Found through {@link java.util.ServiceLoader} when {@code taskdaemon-docker} is on the
  * class path; register one explicitly to choose the CLI:
  *
  * <pre>{@code
@@ -47,8 +51,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Containers run with {@code --rm --init --cap-drop ALL --security-opt no-new-privileges}, carry
  * labels naming the daemon, handler, instance and session, and are stopped by name. Environment
- * values reach the container through the CLI process's environment ({@code -e NAME}), never its
- * command line. At {@code start()} the runtime checks the CLI, every engine and every image, and
+ * values reach the container in the API's create request, or through the CLI process's environment
+ * ({@code -e NAME}), never a command line. At {@code start()} the runtime checks the CLI, every engine and every image, and
  * removes containers that earlier sessions of the same daemon left when their process died.
  *
  * <p>Thread-safe; one instance may serve several daemons at once.
@@ -66,12 +70,17 @@ public final class DockerRuntime implements HandlerRuntime {
   private static final Duration CLEANUP_BOUND = Duration.ofSeconds(60);
 
   private final DockerCli cli;
-  private final Sessions sessions;
+  /** Whether the CLI was named (constructor or {@code TASKDAEMON_DOCKER}): {@code auto} then keeps to it. */
+  private final boolean cliNamed;
   private final Map<String, Session> open = new ConcurrentHashMap<>();
+  private final Map<String, EngineApi> apis = new ConcurrentHashMap<>();
 
-  /** Uses the CLI named by {@code TASKDAEMON_DOCKER}, or else {@code docker} from the {@code PATH}. */
+  /**
+   * Uses the CLI named by {@code TASKDAEMON_DOCKER}, or else {@code docker} from the {@code PATH},
+   * for handlers on the {@code cli} transport.
+   */
   public DockerRuntime() {
-    this(defaultExecutable());
+    this(defaultExecutable(), System.getenv(EXECUTABLE_ENV) != null && !System.getenv(EXECUTABLE_ENV).isBlank());
   }
 
   /**
@@ -79,12 +88,35 @@ public final class DockerRuntime implements HandlerRuntime {
    * {@code docker}'s commands and flags works, e.g. Podman's.
    */
   public DockerRuntime(String executable) {
+    this(executable, true);
+  }
+
+  private DockerRuntime(String executable, boolean named) {
     Objects.requireNonNull(executable, "executable");
     if (executable.isBlank()) {
       throw new IllegalArgumentException("the docker executable must not be blank");
     }
     this.cli = new DockerCli(executable);
-    this.sessions = new Sessions(cli);
+    this.cliNamed = named;
+  }
+
+  /**
+   * Whether a handler's instances use the Engine API ({@code docker_transport}, where {@code auto}
+   * means the API for a {@code unix://} engine, or the default socket, when no setting needs the CLI
+   * and no CLI was named for this runtime).
+   */
+  public boolean usesApi(HandlerSpec spec) {
+    return DockerOptions.read(spec, new ArrayList<>()).useApi(cliNamed);
+  }
+
+  private EngineApi api(Endpoint engine) {
+    String address = engine.apiAddress();
+    return apis.computeIfAbsent(address, a -> new EngineApi(Path.of(a.substring("unix://".length())), a));
+  }
+
+  /** The admin calls for an engine, through the transport its handlers use. */
+  private Sessions.Admin admin(Endpoint engine, boolean viaApi) {
+    return viaApi ? Sessions.api(api(engine), engine) : Sessions.cli(cli, engine);
   }
 
   private static String defaultExecutable() {
@@ -122,24 +154,33 @@ public final class DockerRuntime implements HandlerRuntime {
    */
   @Override
   public void open(RuntimeContext context, List<HandlerSpec> handlers) {
-    Map<Endpoint, List<HandlerSpec>> byEngine = new LinkedHashMap<>();
+    // One engine may be reached both ways when handlers differ in docker_transport: check each way.
+    Map<List<Object>, String> ways = new LinkedHashMap<>();
+    Map<Endpoint, Boolean> engines = new LinkedHashMap<>();
     Map<HandlerSpec, DockerOptions> options = new LinkedHashMap<>();
     for (HandlerSpec h : handlers) {
       DockerOptions o = DockerOptions.read(h, new ArrayList<>());
       options.put(h, o);
-      byEngine.computeIfAbsent(o.endpoint(), k -> new ArrayList<>()).add(h);
+      boolean viaApi = o.useApi(cliNamed);
+      ways.putIfAbsent(List.of(o.endpoint(), viaApi), h.name());
+      engines.merge(o.endpoint(), viaApi, (a, b) -> a || b);
     }
-    for (Map.Entry<Endpoint, List<HandlerSpec>> e : byEngine.entrySet()) {
-      checkEngine(e.getKey(), e.getValue().get(0).name());
+    for (Map.Entry<List<Object>, String> e : ways.entrySet()) {
+      Endpoint engine = (Endpoint) e.getKey().get(0);
+      if ((Boolean) e.getKey().get(1)) {
+        checkEngineApi(engine, e.getValue());
+      } else {
+        checkEngine(engine, e.getValue());
+      }
     }
-    Session session = new Session(context, byEngine.keySet());
+    Session session = new Session(context, engines);
     open.put(context.session(), session);
     Runtime.getRuntime().addShutdownHook(session.hook);
-    for (Endpoint engine : byEngine.keySet()) {
+    for (Map.Entry<Endpoint, Boolean> e : engines.entrySet()) {
       try {
-        sessions.reap(engine, context.daemon(), Owner.current());
+        Sessions.reap(admin(e.getKey(), e.getValue()), e.getKey(), context.daemon(), Owner.current());
       } catch (IOException | RuntimeException ex) {
-        LOG.warn("daemon '{}': could not look for leftover containers on {}: {}", context.daemon(), engine,
+        LOG.warn("daemon '{}': could not look for leftover containers on {}: {}", context.daemon(), e.getKey(),
             ex.toString());
       }
     }
@@ -147,8 +188,9 @@ public final class DockerRuntime implements HandlerRuntime {
     for (Map.Entry<HandlerSpec, DockerOptions> e : options.entrySet()) {
       HandlerSpec h = e.getKey();
       DockerOptions o = e.getValue();
-      if (checked.add(List.of(o.endpoint(), h.image(), o.pull()))) {
-        checkImage(o.endpoint(), h, o.pull());
+      boolean viaApi = o.useApi(cliNamed);
+      if (checked.add(List.of(o.endpoint(), h.image(), o.pull(), viaApi))) {
+        checkImage(o.endpoint(), h, o.pull(), viaApi);
       }
     }
   }
@@ -163,19 +205,34 @@ public final class DockerRuntime implements HandlerRuntime {
           + " executable in " + EXECUTABLE_ENV + " or with new DockerRuntime(\"/path/to/docker\")", e);
     }
     if (!r.ok()) {
-      throw new HandlerStartException(handler, "cannot reach the Docker engine at " + engine.describe()
-          + " (handler '" + handler + "'): " + sentence(r.timedOut() ? "no answer within " + CHECK_BOUND.toSeconds()
-              + "s" : r.reason()) + " Start the engine, or point DOCKER_HOST (or the handler's docker_host) at a"
-          + " running one");
+      throw unreachable(engine, handler, r.timedOut() ? "no answer within " + CHECK_BOUND.toSeconds() + "s"
+          : r.reason(), null);
     }
   }
 
-  private void checkImage(Endpoint engine, HandlerSpec h, DockerOptions.Pull pull) {
+  private void checkEngineApi(Endpoint engine, String handler) {
+    try {
+      api(engine).negotiate(CHECK_BOUND);
+    } catch (EngineApi.UnsupportedVersion e) {
+      throw new HandlerStartException(handler, sentence(e.getMessage()) + " Upgrade the engine, or set"
+          + " docker_transport = \"cli\" for handler '" + handler + "'", e);
+    } catch (IOException e) {
+      throw unreachable(engine, handler, e.getMessage(), e);
+    }
+  }
+
+  private static HandlerStartException unreachable(Endpoint engine, String handler, String why, Throwable cause) {
+    return new HandlerStartException(handler, "cannot reach the Docker engine at " + engine.describe()
+        + " (handler '" + handler + "'): " + sentence(why) + " Start the engine, or point DOCKER_HOST (or the"
+        + " handler's docker_host) at a running one", cause);
+  }
+
+  private void checkImage(Endpoint engine, HandlerSpec h, DockerOptions.Pull pull, boolean viaApi) {
     String image = h.image();
     boolean present;
     try {
-      present = pull != DockerOptions.Pull.ALWAYS
-          && cli.run(engine, CHECK_BOUND, "image", "inspect", "--format", "{{.Id}}", image).ok();
+      present = pull != DockerOptions.Pull.ALWAYS && (viaApi ? api(engine).hasImage(image, CHECK_BOUND)
+          : cli.run(engine, CHECK_BOUND, "image", "inspect", "--format", "{{.Id}}", image).ok());
       if (present) {
         return;
       }
@@ -186,16 +243,25 @@ public final class DockerRuntime implements HandlerRuntime {
             + "), or set pull = \"missing\"");
       }
       LOG.info("handler '{}': pulling image {} on {}", h.name(), image, engine);
-      DockerCli.Outcome r = cli.run(engine, PULL_BOUND, "pull", "--quiet", image);
-      if (!r.ok()) {
+      String failed;
+      if (viaApi) {
+        failed = api(engine).pull(image, PULL_BOUND);
+      } else {
+        DockerCli.Outcome r = cli.run(engine, PULL_BOUND, "pull", "--quiet", image);
+        failed = r.ok() ? null : r.timedOut() ? "the pull took longer than " + PULL_BOUND.toMinutes() + " minutes"
+            : r.reason();
+      }
+      if (failed != null) {
         throw new HandlerStartException(h.name(), "image \"" + image + "\" (handler '" + h.name() + "') "
             + (pull == DockerOptions.Pull.ALWAYS ? "could not be pulled" : "is not on the Docker engine at "
                 + engine.describe() + " and could not be pulled")
-            + ": " + sentence(r.timedOut() ? "the pull took longer than " + PULL_BOUND.toMinutes() + " minutes"
-                : r.reason()) + " Check the image name and the registry login, or build the image on that"
+            + ": " + sentence(failed) + " Check the image name and the registry login, or build the image on that"
             + " engine (docker build -t " + image + " ...) and set pull = \"never\"");
       }
     } catch (IOException e) {
+      if (viaApi) {
+        throw unreachable(engine, h.name(), e.getMessage(), e);
+      }
       throw new HandlerStartException(h.name(), "cannot run the docker CLI \"" + cli.executable() + "\" (handler '"
           + h.name() + "'): " + cause(e), e);
     }
@@ -224,6 +290,14 @@ public final class DockerRuntime implements HandlerRuntime {
       throw new IOException("handler '" + spec.name() + "' has invalid docker settings: " + problems);
     }
     String name = RunCommand.containerName(instance);
+    if (o.useApi(cliNamed)) {
+      try {
+        return ApiContainerProcess.launch(api(o.endpoint()), o.endpoint(), name,
+            RunCommand.createConfig(spec, o, instance, Owner.current()), spec.memoryLimit());
+      } catch (IOException e) {
+        throw new IOException("container " + name + " (image " + spec.image() + "): " + e.getMessage(), e);
+      }
+    }
     Map<String, String> env = RunCommand.containerEnv(spec, instance);
     Map<String, String> viaFile = new LinkedHashMap<>();
     Map<String, String> viaClient = new LinkedHashMap<>();
@@ -287,21 +361,23 @@ public final class DockerRuntime implements HandlerRuntime {
   /** One daemon's use of this runtime: its engines, and the hook that cleans up if the JVM exits. */
   private final class Session {
     final RuntimeContext context;
-    final Set<Endpoint> engines;
+    final Map<Endpoint, Boolean> engines;
     final Thread hook;
 
-    Session(RuntimeContext context, Set<Endpoint> engines) {
+    Session(RuntimeContext context, Map<Endpoint, Boolean> engines) {
       this.context = context;
-      this.engines = Set.copyOf(engines);
+      this.engines = Map.copyOf(engines);
       this.hook = new Thread(this::removeAll, "td-" + context.daemon() + "-docker-cleanup");
     }
 
     void removeAll() {
       List<Thread> workers = new ArrayList<>();
-      for (Endpoint engine : engines) {
+      for (Map.Entry<Endpoint, Boolean> way : engines.entrySet()) {
+        Endpoint engine = way.getKey();
+        Sessions.Admin admin = admin(engine, way.getValue());
         Thread t = new Thread(() -> {
           try {
-            int n = sessions.removeSession(engine, context);
+            int n = Sessions.removeSession(admin, engine, context);
             if (n > 0) {
               LOG.info("daemon '{}': removed {} container(s) of session {} on {}", context.daemon(), n,
                   context.session(), engine);

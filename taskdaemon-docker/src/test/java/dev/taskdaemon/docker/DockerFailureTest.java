@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.taskdaemon.HandlerSpec;
 import dev.taskdaemon.HandlerStats;
 import dev.taskdaemon.Result;
 import dev.taskdaemon.Task;
@@ -25,15 +26,32 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Memory limits, timeouts, kills, noisy stderr and shutdown, in real containers. */
 @DockerTest
+@ParameterizedClass(name = "{0}")
+@ValueSource(strings = {"cli", "api"})
 class DockerFailureTest {
+  /** The docker_transport every handler of this run uses. */
+  @Parameter
+  String transport;
+
+  private HandlerSpec.Builder handler(String name) {
+    return Busybox.handler(name).option("docker_transport", transport);
+  }
+
+  private HandlerSpec.Builder script(String name, String script) {
+    return Busybox.script(name, script).option("docker_transport", transport);
+  }
+
 
   @Test
   void memoryLimit_handlerOverItIsKilled_andTheTaskErrorNamesMemoryLimit() throws Exception {
     try (TaskDaemon daemon = TaskDaemon.builder().name(Busybox.daemonName("dt-oom"))
-        .handler(Busybox.handler("hungry").memoryLimit("16m").maxRetries(0).build())
+        .handler(handler("hungry").memoryLimit("16m").maxRetries(0).build())
         .start()) {
       Result r = daemon.submit("hungry", op("alloc")).get(60, TimeUnit.SECONDS);
       assertThat(r.isFailure()).isTrue();
@@ -54,7 +72,7 @@ class DockerFailureTest {
   @Test
   void timeout_killsTheContainer_notOnlyTheClient() throws Exception {
     try (TaskDaemon daemon = TaskDaemon.builder().name(Busybox.daemonName("dt-timeout"))
-        .handler(Busybox.handler("slow").timeout(Duration.ofSeconds(1)).maxRetries(0).build())
+        .handler(handler("slow").timeout(Duration.ofSeconds(1)).maxRetries(0).build())
         .start()) {
       Result r = daemon.submit("slow", Map.of("op", "sleep", "seconds", 300)).get(30, TimeUnit.SECONDS);
       assertThat(r.asFailure().message())
@@ -75,7 +93,7 @@ class DockerFailureTest {
   void megabytesOnStderr_doNotStallTheTask_andReachTheLog() throws Exception {
     Path log = Path.of("target/test.log");
     try (TaskDaemon daemon = TaskDaemon.builder().name(Busybox.daemonName("dt-stderr"))
-        .handler(Busybox.handler("noisy").timeout(Duration.ofSeconds(60)).build())
+        .handler(handler("noisy").timeout(Duration.ofSeconds(60)).build())
         .start()) {
       Result r = daemon.submit("noisy", op("stderr")).get(60, TimeUnit.SECONDS);
       assertThat(r.json().asText()).isEqualTo("after-stderr");
@@ -103,7 +121,7 @@ class DockerFailureTest {
     };
     try (TaskDaemon daemon = TaskDaemon.builder().name(Busybox.daemonName("dt-kill"))
         .listener(listener)
-        .handler(Busybox.handler("work").instances(2).build())
+        .handler(handler("work").instances(2).build())
         .start()) {
       CompletableFuture<Result> a = daemon.submit("work", Map.of("op", "sleep", "seconds", 5));
       CompletableFuture<Result> b = daemon.submit("work", Map.of("op", "sleep", "seconds", 5));
@@ -137,10 +155,37 @@ class DockerFailureTest {
   }
 
   @Test
+  void imageGoneWhileRunning_replacementsFailWithTheEnginesReason_andNoTaskWaitsForever() throws Exception {
+    // A tag of our own: removing it leaves the image (and everyone else's use of it) alone.
+    String tag = "taskdaemon-test/busybox:gone-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+    docker("tag", Busybox.IMAGE, tag);
+    try (TaskDaemon daemon = TaskDaemon.builder().name(Busybox.daemonName("dt-noimg"))
+        .handler(handler("img").image(tag).maxRetries(0).build())
+        .start()) {
+      assertThat(daemon.submit("img", Map.of("k", 0)).get(30, TimeUnit.SECONDS).isSuccess()).isTrue();
+      docker("rmi", tag);
+      docker("kill", "td_" + daemon.name() + "_img-0_" + daemon.session());
+      List<CompletableFuture<Result>> later = List.of(daemon.submit("img", Map.of("k", 1)),
+          daemon.submit("img", Map.of("k", 2)), daemon.submit("img", Map.of("k", 3)));
+      for (CompletableFuture<Result> f : later) {
+        Result r = f.get(120, TimeUnit.SECONDS);
+        assertThat(r.isFailure()).as(String.valueOf(r)).isTrue();
+        assertThat(r.asFailure().message()).satisfiesAnyOf(
+            e -> assertThat(e).contains("No such image: " + tag),
+            // the task that met the killed instance
+            e -> assertThat(e).contains("exited with code 137"));
+      }
+      assertThat(later.get(2).get().asFailure().message()).contains("No such image: " + tag);
+    } finally {
+      Busybox.CLI.run(Endpoint.fromEnvironment(), Duration.ofSeconds(30), "rmi", tag);
+    }
+  }
+
+  @Test
   void close_stopsContainersThatIgnoreEofAndSigterm_boundedAndWithoutLeftovers() throws Exception {
     TaskDaemon daemon = TaskDaemon.builder().name(Busybox.daemonName("dt-close"))
         .stopGrace(Duration.ofMillis(500))
-        .handler(Busybox.script("stubborn", Busybox.STUBBORN).instances(2).build())
+        .handler(script("stubborn", Busybox.STUBBORN).instances(2).build())
         .start();
     String session = daemon.session();
     assertThat(daemon.submit("stubborn", Map.of()).get(30, TimeUnit.SECONDS).json().asText()).isEqualTo("ok");

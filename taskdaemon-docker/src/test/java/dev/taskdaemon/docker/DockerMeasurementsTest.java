@@ -20,6 +20,9 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Container start time and the round-trip rate of one warm instance, printed as {@code MEASURE}
@@ -27,12 +30,27 @@ import org.junit.jupiter.api.Test;
  * assertions check that every answer was right; the figures are for people, not thresholds.
  */
 @DockerTest
+@ParameterizedClass(name = "{0}")
+@ValueSource(strings = {"cli", "api"})
 class DockerMeasurementsTest {
+  /** The docker_transport every handler of this run uses. */
+  @Parameter
+  String transport;
+
+  private HandlerSpec.Builder handler(String name) {
+    return Busybox.handler(name).option("docker_transport", transport);
+  }
+
+  private HandlerSpec.Builder script(String name, String script) {
+    return Busybox.script(name, script).option("docker_transport", transport);
+  }
+
 
   @Test
   void containerStartTime_launchToFirstResponse() throws Exception {
     DockerRuntime runtime = new DockerRuntime();
-    HandlerSpec spec = Busybox.handler("measure").build();
+    HandlerSpec spec = handler("measure").build();
+    assertThat(runtime.usesApi(spec)).isEqualTo(transport.equals("api"));
     String session = Busybox.daemonName("m").substring(2);
     int runs = 5;
     double[] ms = new double[runs];
@@ -52,15 +70,15 @@ class DockerMeasurementsTest {
       }
     }
     Arrays.sort(ms);
-    System.out.printf(Locale.ROOT, "MEASURE container start (docker run -i to first response), %d runs:"
-        + " median %.0f ms, min %.0f ms, max %.0f ms%n", runs, ms[runs / 2], ms[0], ms[runs - 1]);
+    System.out.printf(Locale.ROOT, "MEASURE [%s] container start (launch to first response), %d runs:"
+        + " median %.0f ms, min %.0f ms, max %.0f ms%n", transport, runs, ms[runs / 2], ms[0], ms[runs - 1]);
     assertThat(Busybox.sessionContainers(session)).isEmpty();
   }
 
   @Test
   void roundTripRate_oneWarmInstance() throws Exception {
     try (TaskDaemon daemon = TaskDaemon.builder().name(Busybox.daemonName("dt-rate"))
-        .handler(Busybox.handler("rate").instances(1).build())
+        .handler(handler("rate").instances(1).build())
         .start()) {
       long s0 = System.nanoTime();
       assertThat(daemon.submit("rate", Map.of("warm", 0)).get(30, TimeUnit.SECONDS).isSuccess()).isTrue();
@@ -87,9 +105,9 @@ class DockerMeasurementsTest {
       for (int i = 0; i < n; i++) {
         assertThat(futures.get(i).get().json().get("request").get("task_data").get("i").asInt()).isEqualTo(i);
       }
-      System.out.printf(Locale.ROOT, "MEASURE first task on a just-started daemon: %.0f ms%n", firstMs);
-      System.out.printf(Locale.ROOT, "MEASURE one warm instance: %.0f round trips/s submitting one at a time"
-          + " (submit().get()), %.0f/s with %d tasks queued at once%n", sequential, queued, n);
+      System.out.printf(Locale.ROOT, "MEASURE [%s] first task on a just-started daemon: %.0f ms%n", transport, firstMs);
+      System.out.printf(Locale.ROOT, "MEASURE [%s] one warm instance: %.0f round trips/s submitting one at a time"
+          + " (submit().get()), %.0f/s with %d tasks queued at once%n", transport, sequential, queued, n);
     }
   }
 }

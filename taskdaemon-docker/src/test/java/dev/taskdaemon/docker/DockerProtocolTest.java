@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.taskdaemon.HandlerSpec;
 import dev.taskdaemon.HandlerStats;
 import dev.taskdaemon.Result;
 import dev.taskdaemon.TaskDaemon;
@@ -26,16 +27,33 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The protocol, labels, environment, options and secure defaults, in real containers. */
 @DockerTest
+@ParameterizedClass(name = "{0}")
+@ValueSource(strings = {"cli", "api"})
 class DockerProtocolTest {
+  /** The docker_transport every handler of this run uses. */
+  @Parameter
+  String transport;
+
+  private HandlerSpec.Builder handler(String name) {
+    return Busybox.handler(name).option("docker_transport", transport);
+  }
+
+  private HandlerSpec.Builder script(String name, String script) {
+    return Busybox.script(name, script).option("docker_transport", transport);
+  }
+
 
   @Test
   void roundTrip_manyTasksOverTwoContainers_eachResultComesBackToItsTask() throws Exception {
     String daemonName = Busybox.daemonName("dt-proto");
     try (TaskDaemon daemon = TaskDaemon.builder().name(daemonName)
-        .handler(Busybox.handler("echo").instances(2).build())
+        .handler(handler("echo").instances(2).build())
         .start()) {
       int n = 500;
       List<CompletableFuture<Result>> futures = new ArrayList<>(n);
@@ -81,7 +99,7 @@ class DockerProtocolTest {
     String secret = "s3cret-" + UUID.randomUUID();
     String home = "/tmp/home-" + UUID.randomUUID();
     try (TaskDaemon daemon = TaskDaemon.builder().name(Busybox.daemonName("dt-env"))
-        .handler(Busybox.handler("env").env("TD_SECRET", secret).env("HOME", home).build())
+        .handler(handler("env").env("TD_SECRET", secret).env("HOME", home).build())
         .start()) {
       JsonNode r = daemon.submit("env", op("env")).get(30, TimeUnit.SECONDS).json();
       assertThat(r.get("secret").asText()).isEqualTo(secret);
@@ -97,20 +115,28 @@ class DockerProtocolTest {
           clientArgs = List.of(text.split("\0"));
         }
       }
-      assertThat(clientArgs).as("the docker run client of %s", name).isNotNull();
-      assertThat(String.join(" ", clientArgs)).contains(" -e TD_SECRET ").doesNotContain(" -e HOME");
-      Path envFile = Path.of(clientArgs.get(clientArgs.indexOf("--env-file") + 1));
-      // The env-file has served once the container exists; it is deleted then.
-      await().atMost(Duration.ofSeconds(10)).until(() -> !Files.exists(envFile));
+      if (transport.equals("api")) {
+        // No CLI process per container: the values travel only in the create request's body.
+        assertThat(clientArgs).as("a process naming %s", name).isNull();
+      } else {
+        assertThat(clientArgs).as("the docker run client of %s", name).isNotNull();
+        assertThat(String.join(" ", clientArgs)).contains(" -e TD_SECRET ").doesNotContain(" -e HOME");
+        Path envFile = Path.of(clientArgs.get(clientArgs.indexOf("--env-file") + 1));
+        // The env-file has served once the container exists; it is deleted then.
+        await().atMost(Duration.ofSeconds(10)).until(() -> !Files.exists(envFile));
+      }
     }
+    // Nor in any log line of the run.
+    Path log = Path.of("target/test.log");
+    assertThat(Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "").doesNotContain(secret);
   }
 
   @Test
   void secureDefaults_noCapabilitiesAndNoNewPrivileges() throws Exception {
     try (TaskDaemon daemon = TaskDaemon.builder().name(Busybox.daemonName("dt-secure"))
-        .handler(Busybox.handler("strict").build())
-        .handler(Busybox.handler("relaxed").option("cap_drop_all", false).option("no_new_privileges", false).build())
-        .handler(Busybox.handler("chown").option("cap_add", List.of("CHOWN")).build())
+        .handler(handler("strict").build())
+        .handler(handler("relaxed").option("cap_drop_all", false).option("no_new_privileges", false).build())
+        .handler(handler("chown").option("cap_add", List.of("CHOWN")).build())
         .start()) {
       JsonNode strict = daemon.submit("strict", op("status")).get(30, TimeUnit.SECONDS).json();
       assertThat(strict.get("capEff").asText()).isEqualTo("0000000000000000");
@@ -134,7 +160,7 @@ class DockerProtocolTest {
     Files.setPosixFilePermissions(dir.resolve("hello.txt"),
         java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
     try (TaskDaemon daemon = TaskDaemon.builder().name(Busybox.daemonName("dt-opts"))
-        .handler(Busybox.handler("opts")
+        .handler(handler("opts")
             .workdir(Path.of("/tmp"))
             .memoryLimit("64m")
             .option("user", "65534:65534")
@@ -142,7 +168,7 @@ class DockerProtocolTest {
             .option("volumes", List.of(dir + ":/data:ro"))
             .option("pids_limit", 64)
             .option("cpus", 0.5)
-            .option("docker_args", List.of("--shm-size", "8m"))
+            .option("docker_args", transport.equals("cli") ? List.of("--shm-size", "8m") : List.of())
             .build())
         .start()) {
       JsonNode r = daemon.submit("opts", op("status")).get(30, TimeUnit.SECONDS).json();
@@ -155,14 +181,16 @@ class DockerProtocolTest {
       assertThat(docker("inspect", "--format",
           "{{.HostConfig.PidsLimit}} {{.HostConfig.NanoCpus}} {{.HostConfig.Memory}} {{.HostConfig.MemorySwap}}"
               + " {{.HostConfig.NetworkMode}} {{.HostConfig.ShmSize}} {{.HostConfig.ReadonlyRootfs}}", name))
-          .containsExactly("64 500000000 67108864 67108864 none 8388608 true");
+          // docker_args need the CLI: the api run keeps Docker's default /dev/shm of 64 MiB.
+          .containsExactly("64 500000000 67108864 67108864 none " + (transport.equals("cli") ? "8388608" : "67108864")
+              + " true");
     }
   }
 
   @Test
   void initIsPid1_andOrphanedChildrenAreReaped() throws Exception {
     try (TaskDaemon daemon = TaskDaemon.builder().name(Busybox.daemonName("dt-init"))
-        .handler(Busybox.handler("zombies").build())
+        .handler(handler("zombies").build())
         .start()) {
       JsonNode status = daemon.submit("zombies", op("status")).get(30, TimeUnit.SECONDS).json();
       assertThat(status.get("pid1").asText()).isEqualTo("docker-init");

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
+import dev.taskdaemon.HandlerSpec;
 import dev.taskdaemon.HandlerStartException;
 import dev.taskdaemon.TaskDaemon;
 import dev.taskdaemon.TestHandlers;
@@ -21,19 +22,44 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** F18 (start() fails fast, saying what to fix) and F11 (containers of a killed host are reaped). */
 @DockerTest
+@ParameterizedClass(name = "{0}")
+@ValueSource(strings = {"cli", "api"})
 class DockerStartupTest {
+  /** The docker_transport every handler of this run uses. */
+  @Parameter
+  String transport;
+
+  private HandlerSpec.Builder handler(String name) {
+    return Busybox.handler(name).option("docker_transport", transport);
+  }
+
+  private HandlerSpec.Builder script(String name, String script) {
+    return Busybox.script(name, script).option("docker_transport", transport);
+  }
+
   private static final Duration FAST = Duration.ofSeconds(30);
 
   @Test
-  void missingDockerBinary_startFailsFast_namingTheFix() {
+  void missingDockerBinary_startFailsFast_namingTheFix_orIsNotNeededByTheApiTransport() throws Exception {
     long t0 = System.nanoTime();
-    assertThatThrownBy(() -> TaskDaemon.builder().name(Busybox.daemonName("dt-nobin"))
+    TaskDaemon.Builder b = TaskDaemon.builder().name(Busybox.daemonName("dt-nobin"))
         .runtime(new DockerRuntime("/nonexistent/bin/docker"))
-        .handler(Busybox.handler("echo").build())
-        .start())
+        .handler(handler("echo").build());
+    if (transport.equals("api")) {
+      // The api transport runs no CLI at all: a CLI that does not exist changes nothing.
+      try (TaskDaemon daemon = b.start()) {
+        assertThat(daemon.submit("echo", Map.of("k", 1)).get(30, TimeUnit.SECONDS).json().get("instance").asText())
+            .isEqualTo("echo-0");
+      }
+      return;
+    }
+    assertThatThrownBy(b::start)
         .isInstanceOf(HandlerStartException.class)
         .hasMessage("cannot run the docker CLI \"/nonexistent/bin/docker\" (handler 'echo'): No such file or"
             + " directory. Install Docker (or a compatible CLI such as Podman), or name the executable in"
@@ -47,7 +73,7 @@ class DockerStartupTest {
     long t0 = System.nanoTime();
     HandlerStartException e = catchThrowableOfType(HandlerStartException.class,
         () -> TaskDaemon.builder().name(Busybox.daemonName("dt-noengine"))
-            .handler(Busybox.handler("echo").option("docker_host", host).build())
+            .handler(handler("echo").option("docker_host", host).build())
             .start());
     assertThat(e).hasMessage("cannot reach the Docker engine at DOCKER_HOST=" + host + " (handler 'echo'):"
         + " Cannot connect to the Docker daemon at " + host + ". Is the docker daemon running? Start the engine,"
@@ -61,7 +87,7 @@ class DockerStartupTest {
     Endpoint engine = Endpoint.fromEnvironment();
     long t0 = System.nanoTime();
     assertThatThrownBy(() -> TaskDaemon.builder().name(Busybox.daemonName("dt-noimage"))
-        .handler(Busybox.handler("echo").image("taskdaemon-test/absent:1").build())
+        .handler(handler("echo").image("taskdaemon-test/absent:1").build())
         .start())
         .isInstanceOf(HandlerStartException.class)
         .hasMessage("image \"taskdaemon-test/absent:1\" (handler 'echo') is not on the Docker engine at "
@@ -77,7 +103,7 @@ class DockerStartupTest {
     long t0 = System.nanoTime();
     HandlerStartException e = catchThrowableOfType(HandlerStartException.class,
         () -> TaskDaemon.builder().name(Busybox.daemonName("dt-nopull"))
-            .handler(Busybox.handler("echo").image("taskdaemon-test/absent:1").option("pull", "missing").build())
+            .handler(handler("echo").image("taskdaemon-test/absent:1").option("pull", "missing").build())
             .start());
     // The middle is the registry's own answer, which depends on the network.
     assertThat(e.getMessage())
@@ -112,7 +138,7 @@ class DockerStartupTest {
     // ...until the next start of a daemon with that name reaps them.
     long t0 = System.nanoTime();
     try (TaskDaemon next = TaskDaemon.builder().name(daemonName)
-        .handler(Busybox.handler("echo").build())
+        .handler(handler("echo").build())
         .start()) {
       assertThat(sessionContainers(oldSession)).isEmpty();
       assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(FAST);
@@ -137,10 +163,10 @@ class DockerStartupTest {
     assertThat(sessionContainers(session)).isEmpty();
   }
 
-  private static Process startHost(String daemonName) throws java.io.IOException {
+  private Process startHost(String daemonName) throws java.io.IOException {
     ProcessBuilder pb = new ProcessBuilder(TestHandlers.java(), "-XX:TieredStopAtLevel=1", "-Xmx64m",
         "-Dorg.slf4j.simpleLogger.logFile=System.err", "-cp", System.getProperty("java.class.path"),
-        KilledHostMain.class.getName(), daemonName);
+        KilledHostMain.class.getName(), daemonName, transport);
     pb.redirectError(new File("target/host-" + daemonName + ".log"));
     return pb.start();
   }
@@ -162,9 +188,9 @@ class DockerStartupTest {
   @Test
   void liveDaemonOfTheSameName_isNotReaped() throws Exception {
     String daemonName = Busybox.daemonName("dt-live");
-    try (TaskDaemon first = TaskDaemon.builder().name(daemonName).handler(Busybox.handler("echo").build()).start()) {
+    try (TaskDaemon first = TaskDaemon.builder().name(daemonName).handler(handler("echo").build()).start()) {
       assertThat(first.submit("echo", Map.of()).get(30, TimeUnit.SECONDS).isSuccess()).isTrue();
-      try (TaskDaemon second = TaskDaemon.builder().name(daemonName).handler(Busybox.handler("echo").build())
+      try (TaskDaemon second = TaskDaemon.builder().name(daemonName).handler(handler("echo").build())
           .start()) {
         assertThat(second.submit("echo", Map.of()).get(30, TimeUnit.SECONDS).isSuccess()).isTrue();
         assertThat(sessionContainers(first.session())).hasSize(1);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.taskdaemon.HandlerSpec;
 import dev.taskdaemon.TaskDaemon;
 import dev.taskdaemon.docker.internal.Endpoint;
 import java.io.File;
@@ -16,6 +17,9 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@code docker_host}: one daemon, one runtime, two engines on two sockets. The second engine is the
@@ -23,7 +27,21 @@ import org.junit.jupiter.api.Test;
  * run, like the main one (stop it with {@code scripts/docker-engine-stop.sh b}).
  */
 @DockerTest
+@ParameterizedClass(name = "{0}")
+@ValueSource(strings = {"cli", "api"})
 class DockerTwoEnginesTest {
+  /** The docker_transport every handler of this run uses. */
+  @Parameter
+  String transport;
+
+  private HandlerSpec.Builder handler(String name) {
+    return Busybox.handler(name).option("docker_transport", transport);
+  }
+
+  private HandlerSpec.Builder script(String name, String script) {
+    return Busybox.script(name, script).option("docker_transport", transport);
+  }
+
   private static Endpoint second;
 
   @BeforeAll
@@ -56,8 +74,8 @@ class DockerTwoEnginesTest {
     Endpoint main = Endpoint.fromEnvironment();
     String session;
     try (TaskDaemon daemon = TaskDaemon.builder().name(Busybox.daemonName("dt-two"))
-        .handler(Busybox.handler("near").build())
-        .handler(Busybox.handler("far").option("docker_host", second.host()).build())
+        .handler(handler("near").build())
+        .handler(handler("far").option("docker_host", second.host()).build())
         .start()) {
       session = daemon.session();
       JsonNode near = daemon.submit("near", Map.of("k", 1)).get(30, TimeUnit.SECONDS).json();
@@ -76,8 +94,8 @@ class DockerTwoEnginesTest {
     String host = "unix:///tmp/td-dockerd-missing/docker.sock";
     assertThatThrownBy(() -> TaskDaemon.builder()
         .name(Busybox.daemonName("dt-two-bad"))
-        .handler(Busybox.handler("near").build())
-        .handler(Busybox.handler("far").option("docker_host", host).build())
+        .handler(handler("near").build())
+        .handler(handler("far").option("docker_host", host).build())
         .start())
         .hasMessageStartingWith("cannot reach the Docker engine at DOCKER_HOST=" + host + " (handler 'far'): ");
   }

@@ -6,7 +6,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A host program for the F11 test, run in its own JVM: starts a daemon whose containers ignore EOF
+ * A host program for the F11 test, run in its own JVM: starts a daemon (on the transport in its second argument) whose containers ignore EOF
  * and SIGTERM, prints {@code READY <session>}, and waits to be killed with SIGKILL.
  */
 public final class KilledHostMain {
@@ -14,7 +14,8 @@ public final class KilledHostMain {
 
   public static void main(String[] args) throws Exception {
     TaskDaemon daemon = TaskDaemon.builder().name(args[0])
-        .handler(Busybox.script("stubborn", Busybox.STUBBORN).instances(2).build())
+        .handler(Busybox.script("stubborn", Busybox.STUBBORN).option("docker_transport", args[1]).instances(2)
+            .build())
         .start();
     daemon.submit("stubborn", Map.of()).get(60, TimeUnit.SECONDS);
     System.out.println("READY " + daemon.session());

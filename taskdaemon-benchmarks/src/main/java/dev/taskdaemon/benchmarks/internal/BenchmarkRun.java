@@ -443,6 +443,7 @@ public final class BenchmarkRun {
     String warmWhat = "warm pool ÷ per-task containers, small tasks";
     report.plan("target_docker_runtime", TARGETS, runtimeWhat, runtimeTarget);
     report.plan("target_warm_pool", TARGETS, warmWhat, warmTarget);
+    planDockerApi(n, c);
 
     if (handler.binary() == null) {
       report.notMeasured(DOCKER, "needs the static C handler for a FROM-scratch image: " + handler.note());
@@ -486,7 +487,8 @@ public final class BenchmarkRun {
         if (TaskDaemon.builder().runtimes().containsKey("docker")) {
           LoadResult rawAgain;
           LoadResult engine;
-          try (EngineLoad el = EngineLoad.start(n, h -> h.image(Docker.IMAGE).option("network", "none"))) {
+          try (EngineLoad el = EngineLoad.start(n, h -> h.image(Docker.IMAGE).option("network", "none")
+              .option("docker_transport", "cli"))) {
             primeEngine(el, n, data);
             LoadResult[] re = Load.alternate("docker-engine", s.rounds(), c, warm.op(request, expected), el.op(data),
                 s.warmup(), s.rewarm(), s.measure(), 1, CELL_CAP);
@@ -497,7 +499,7 @@ public final class BenchmarkRun {
           Map<String, Object> g = new LinkedHashMap<>();
           put(g, "raw_docker", rawAgain);
           put(g, "engine_docker", engine);
-          Row row = new Row(runtimeRow, DOCKER, "engine, docker runtime ÷ raw docker, " + n + " inst, " + c
+          Row row = new Row(runtimeRow, DOCKER, "engine, docker runtime (cli) ÷ raw docker, " + n + " inst, " + c
               + " subm.", "raw " + describe(rawAgain), "engine " + describe(engine),
               engine.perSecond() / rawAgain.perSecond(), null, null, g);
           report.add(row);
@@ -506,6 +508,7 @@ public final class BenchmarkRun {
           log.println("[bench]   raw docker " + rate(rawAgain) + ", docker runtime " + rate(engine));
           warmPool = engine;
           warmPoolName = "engine, docker runtime";
+          dockerApi(warm, request, expected, data, n, c);
         } else {
           String missing = "the docker runtime (dev.taskdaemon:taskdaemon-docker) is not on the class path";
           report.notMeasured(DOCKER, missing);
@@ -529,9 +532,176 @@ public final class BenchmarkRun {
           warmPool == raw ? "warm pool measured as the raw docker run -i loop: the docker runtime is not on the class path"
               : null, w));
       log.println("[bench]   per-task containers " + rate(each));
+      if (ConfigValidator.discoverRuntimes(Map.of()).containsKey("docker")) {
+        dockerHostCost(request, expected);
+      }
     } finally {
       docker.removeLeftovers();
     }
+  }
+
+  private static final String API_WHAT = "docker runtime, api transport ÷ raw Engine-API loop";
+  private static final String VS_WHAT = "docker runtime, api transport ÷ cli transport";
+  private static final String MEM_WHAT = "host RSS per container instance, api transport, largest pool (MB ÷ 1 MB)";
+  private static final String START_WHAT = "container start to first answer, api ÷ cli (median)";
+  private static final Row.Target API_TARGET = new Row.Target(true, 0.8);
+  private static final Row.Target VS_TARGET = new Row.Target(true, 1.3);
+  private static final Row.Target MEM_TARGET = new Row.Target(false, 1.0);
+  private static final Row.Target START_TARGET = new Row.Target(false, 1.0);
+
+  private void planDockerApi(int n, int c) {
+    report.plan("docker_raw_api", DOCKER, "raw Engine-API loop ÷ raw docker run -i, " + n + " inst, " + c + " subm.",
+        null);
+    report.plan("docker_runtime_api", DOCKER, "engine, docker runtime (api) ÷ raw Engine-API loop, " + n + " inst, "
+        + c + " subm.", null);
+    report.plan("docker_api_vs_cli", DOCKER, "engine api ÷ engine cli, " + n + " inst, " + c + " subm.", null);
+    for (String t : List.of("cli", "api")) {
+      for (int m : s.dockerMemoryCounts()) {
+        report.plan("docker_memory_" + t + "_" + m, DOCKER, "host RSS per instance, " + t + ", " + m + " containers",
+            null);
+      }
+    }
+    report.plan("docker_start", DOCKER, "start to first answer, median of " + s.dockerStartRuns() + ": api ÷ cli",
+        null);
+    report.plan("target_docker_api", TARGETS, API_WHAT, API_TARGET);
+    report.plan("target_docker_api_vs_cli", TARGETS, VS_WHAT, VS_TARGET);
+    report.plan("target_docker_memory_api", TARGETS, MEM_WHAT, MEM_TARGET);
+    report.plan("target_docker_start", TARGETS, START_WHAT, START_TARGET);
+  }
+
+  /** The api transport against a bare Engine-API loop, and against the cli transport, all in alternation. */
+  private void dockerApi(Docker.Warm warm, byte[] request, byte[] expected, JsonNode data, int n, int c)
+      throws Exception {
+    Path socket = RawApi.socket();
+    if (socket == null) {
+      String why = "DOCKER_HOST is not a unix:// socket, and the raw Engine-API loop speaks only to one";
+      for (String id : List.of("docker_raw_api", "docker_runtime_api")) {
+        report.add(Row.notMeasured(id, DOCKER, report.row(id).what(), null, why));
+      }
+      report.add(Row.notMeasured("target_docker_api", TARGETS, API_WHAT, API_TARGET, why));
+    } else {
+      try (RawApi api = new RawApi(socket, Docker.IMAGE, runId, n)) {
+        api.prime(request, expected);
+        LoadResult[] r = Load.alternate("docker-raw-api", s.rounds(), c, warm.op(request, expected),
+            api.op(request, expected), s.warmup(), s.rewarm(), s.measure(), 1, CELL_CAP);
+        Map<String, Object> f = new LinkedHashMap<>();
+        put(f, "raw_docker", r[0]);
+        put(f, "raw_api", r[1]);
+        report.add(new Row("docker_raw_api", DOCKER, report.row("docker_raw_api").what(), "docker run -i "
+            + describe(r[0]), "API " + describe(r[1]), r[1].perSecond() / r[0].perSecond(), null, null, f));
+        log.println("[bench]   raw docker run -i " + rate(r[0]) + ", raw Engine API " + rate(r[1]));
+        try (EngineLoad el = EngineLoad.start(n, h -> h.image(Docker.IMAGE).option("network", "none")
+            .option("docker_transport", "api"))) {
+          primeEngine(el, n, data);
+          LoadResult[] e = Load.alternate("docker-engine-api", s.rounds(), c, api.op(request, expected), el.op(data),
+              s.warmup(), s.rewarm(), s.measure(), 1, CELL_CAP);
+          el.checkHealthy();
+          Map<String, Object> g = new LinkedHashMap<>();
+          put(g, "raw_api", e[0]);
+          put(g, "engine_api", e[1]);
+          Row row = new Row("docker_runtime_api", DOCKER, report.row("docker_runtime_api").what(),
+              "raw API " + describe(e[0]), "engine " + describe(e[1]), e[1].perSecond() / e[0].perSecond(), null,
+              null, g);
+          report.add(row);
+          report.add(new Row("target_docker_api", TARGETS, API_WHAT, "raw API " + rate(e[0]), "engine " + rate(e[1]),
+              row.ratio(), API_TARGET, null, g));
+          log.println("[bench]   raw Engine API " + rate(e[0]) + ", docker runtime (api) " + rate(e[1]));
+        }
+      }
+    }
+    try (EngineLoad cli = EngineLoad.start(n, h -> h.image(Docker.IMAGE).option("network", "none")
+            .option("docker_transport", "cli"));
+        EngineLoad api = EngineLoad.start(n, h -> h.image(Docker.IMAGE).option("network", "none")
+            .option("docker_transport", "api"))) {
+      primeEngine(cli, n, data);
+      primeEngine(api, n, data);
+      LoadResult[] v = Load.alternate("docker-api-vs-cli", s.rounds(), c, cli.op(data), api.op(data), s.warmup(),
+          s.rewarm(), s.measure(), 1, CELL_CAP);
+      cli.checkHealthy();
+      api.checkHealthy();
+      Map<String, Object> g = new LinkedHashMap<>();
+      put(g, "engine_cli", v[0]);
+      put(g, "engine_api", v[1]);
+      Row row = new Row("docker_api_vs_cli", DOCKER, report.row("docker_api_vs_cli").what(), "cli " + describe(v[0]),
+          "api " + describe(v[1]), v[1].perSecond() / v[0].perSecond(), null, null, g);
+      report.add(row);
+      report.add(new Row("target_docker_api_vs_cli", TARGETS, VS_WHAT, "cli " + rate(v[0]), "api " + rate(v[1]),
+          row.ratio(), VS_TARGET, null, g));
+      log.println("[bench]   docker runtime cli " + rate(v[0]) + ", api " + rate(v[1]));
+    }
+  }
+
+  /** Host memory per container instance (child JVMs) and container start to first answer, per transport. */
+  private void dockerHostCost(byte[] request, byte[] expected) throws Exception {
+    int largest = s.dockerMemoryCounts().get(s.dockerMemoryCounts().size() - 1);
+    for (String t : List.of("cli", "api")) {
+      for (int m : s.dockerMemoryCounts()) {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-Xmx" + s.memoryHeapMb() + "m", "-cp", System.getProperty("java.class.path"),
+            DockerMemoryProbe.class.getName(), String.valueOf(m), t, Docker.IMAGE));
+        JsonNode r = probe(cmd, "docker memory probe (" + t + ", " + m + " containers)");
+        long rss = r.get("after_rss_bytes").asLong() - r.get("before_rss_bytes").asLong();
+        long jvm = r.get("after_jvm_rss_bytes").asLong() - r.get("before_jvm_rss_bytes").asLong();
+        long kids = r.get("after_children_rss_bytes").asLong() - r.get("before_children_rss_bytes").asLong();
+        double perMb = rss / 1048576.0 / m;
+        Map<String, Object> f = new ObjectMapper().convertValue(r, new TypeReference<Map<String, Object>>() {});
+        String measured = String.format(Locale.ROOT, "per instance: RSS %.2f MB (JVM %.2f MB + %d child processes"
+            + " %.2f MB)", perMb, jvm / 1048576.0 / m, r.get("after_children").asInt(), kids / 1048576.0 / m);
+        String baseline = String.format(Locale.ROOT, "host before: RSS %.0f MB",
+            r.get("before_rss_bytes").asLong() / 1048576.0);
+        Row row = new Row("docker_memory_" + t + "_" + m, DOCKER, report.row("docker_memory_" + t + "_" + m).what(),
+            baseline, measured, perMb, null, "ratio = MB per instance", f);
+        report.add(row);
+        log.println("[bench]   docker memory " + t + " " + m + ": " + measured);
+        if (t.equals("api") && m == largest) {
+          report.add(new Row("target_docker_memory_api", TARGETS, MEM_WHAT, m + " containers", measured, perMb,
+              MEM_TARGET, null, f));
+        }
+      }
+    }
+    double[][] both = DockerStart.millis(Docker.IMAGE, runId, s.dockerStartRuns(), request, expected);
+    double[] cli = both[0];
+    double[] api = both[1];
+    double cliMedian = cli[cli.length / 2];
+    double apiMedian = api[api.length / 2];
+    Map<String, Object> f = new LinkedHashMap<>();
+    f.put("cli_ms", cli);
+    f.put("api_ms", api);
+    String base = String.format(Locale.ROOT, "cli median %.0f ms (min %.0f, max %.0f)", cliMedian, cli[0],
+        cli[cli.length - 1]);
+    String meas = String.format(Locale.ROOT, "api median %.0f ms (min %.0f, max %.0f)", apiMedian, api[0],
+        api[api.length - 1]);
+    report.add(new Row("docker_start", DOCKER, report.row("docker_start").what(), base, meas, apiMedian / cliMedian,
+        null, null, f));
+    report.add(new Row("target_docker_start", TARGETS, START_WHAT, base, meas, apiMedian / cliMedian, START_TARGET,
+        null, f));
+    log.println("[bench]   container start: " + base + ", " + meas);
+  }
+
+  private JsonNode probe(List<String> cmd, String what) throws IOException, InterruptedException {
+    Path err = Files.createTempFile(workDir, "probe", ".log");
+    Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
+    String out;
+    try (InputStream in = p.getInputStream()) {
+      p.getOutputStream().close();
+      out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } finally {
+      if (!p.waitFor(10, TimeUnit.MINUTES)) {
+        p.destroyForcibly();
+      }
+    }
+    for (String line : out.split("\n")) {
+      if (line.startsWith(MemoryProbe.PREFIX)) {
+        Files.deleteIfExists(err);
+        return new ObjectMapper().readTree(line.substring(MemoryProbe.PREFIX.length()));
+      }
+    }
+    String tail = Files.readString(err);
+    if (tail.length() > 1500) {
+      tail = "…" + tail.substring(tail.length() - 1500);
+    }
+    throw new IOException("the " + what + " exited with " + p.exitValue() + " without a result; its stderr (" + err
+        + "): " + tail);
   }
 
   /** Every container answers once before the load, so that container start is not timed as load. */

@@ -26,6 +26,8 @@ import java.util.List;
  * @param jmhWarmupIterations JMH warm-up iterations
  * @param jmhIterations JMH measured iterations
  * @param jmhIterationTime JMH time per iteration
+ * @param dockerMemoryCounts container pool sizes whose host memory per instance is measured, per transport
+ * @param dockerStartRuns container starts timed per transport (the median is reported)
  */
 public record Settings(
     String mode,
@@ -46,7 +48,9 @@ public record Settings(
     int jmhForks,
     int jmhWarmupIterations,
     int jmhIterations,
-    Duration jmhIterationTime) {
+    Duration jmhIterationTime,
+    List<Integer> dockerMemoryCounts,
+    int dockerStartRuns) {
 
   /** Sizes of the throughput/latency target rows, which every mode measures. */
   public static final int TARGET_INSTANCES = 4;
@@ -58,7 +62,8 @@ public record Settings(
         List.of(100, 10 * 1024, 1024 * 1024, 10 * 1024 * 1024), 8,
         List.of(10, 100), List.of(100, 1000), 256,
         4, 4, 24,
-        1, 3, 5, Duration.ofSeconds(1));
+        1, 3, 5, Duration.ofSeconds(1),
+        List.of(4, 50), 10);
   }
 
   /**
@@ -70,15 +75,17 @@ public record Settings(
         List.of(1, 4, 16), List.of(1, 4, 16, 64),
         List.of(100, 10 * 1024, 1024 * 1024, 10 * 1024 * 1024), 2,
         List.of(10, 100), List.of(10, 50), 256,
-        4, 4, 4,
-        0, 0, 1, Duration.ofMillis(100));
+        2, 2, 2,
+        0, 0, 1, Duration.ofMillis(100),
+        List.of(2), 2);
   }
 
   /** These settings with another throughput/latency matrix (for profiling one cell). */
   public Settings withMatrix(List<Integer> instances, List<Integer> submitters) {
     return new Settings(mode, warmup, rewarm, measure, rounds, List.copyOf(instances), List.copyOf(submitters),
         payloadBytes, payloadMinOps, warmCounts, memoryCounts, memoryHeapMb, dockerInstances, dockerSubmitters,
-        perTaskContainers, jmhForks, jmhWarmupIterations, jmhIterations, jmhIterationTime);
+        perTaskContainers, jmhForks, jmhWarmupIterations, jmhIterations, jmhIterationTime, dockerMemoryCounts,
+        dockerStartRuns);
   }
 
   /** True for the CI run. */

@@ -201,63 +201,13 @@ public final class ContainerProcess implements HandlerProcess {
     return !r.ok() && !r.timedOut() && r.err().toLowerCase(java.util.Locale.ROOT).contains("no such");
   }
 
-  /**
-   * Explains an exit in container terms. 137 is SIGKILL: from our own kill, from {@code docker
-   * kill}, or from the kernel when the container went over its memory limit; the engine's events
-   * tell which, since {@code --rm} has removed the container (and its {@code OOMKilled} flag) by now.
-   */
   @Override
   public String describeExit(int exitCode) {
-    switch (exitCode) {
-      case 125:
-        return "docker could not run the container; see its message in the stderr lines";
-      case 126:
-        return "the container's command could not be executed";
-      case 127:
-        return "the container's command was not found in the image";
-      case 137:
-        if (killing.get() != null) {
-          return "killed by the docker runtime";
-        }
-        return describeKill();
-      case 143:
-        return "stopped with SIGTERM";
-      default:
-        return exitCode > 128 && exitCode < 160 ? "killed by signal " + (exitCode - 128) : null;
-    }
+    return ExitReasons.describe(exitCode, killing.get() != null, memoryLimit, this::killCause);
   }
 
-  private String describeKill() {
-    switch (killCause()) {
-      case OOM:
-        return memoryLimit != null
-            ? "out of memory: the container exceeded its memory_limit of " + memoryLimit
-                + " and the kernel killed it; raise memory_limit or make the handler use less memory"
-            : "out of memory: the kernel killed the container";
-      case DOCKER:
-        return "killed with SIGKILL (docker kill, docker rm -f or the engine)";
-      case OTHER:
-        // The engine can miss an OOM notification (one right after the container starts is easily
-        // lost), but a SIGKILL that docker did not send is, with a limit set, almost always that.
-        return memoryLimit != null
-            ? "killed with SIGKILL, not by docker: most likely out of memory, over its memory_limit of "
-                + memoryLimit + "; raise memory_limit or make the handler use less memory"
-            : "killed with SIGKILL, not by docker (the kernel's out-of-memory killer, or a kill -9)";
-      default:
-        return "killed with SIGKILL" + (memoryLimit != null
-            ? "; the engine did not say why: if the handler needs more than its memory_limit of " + memoryLimit
-                + ", that was the cause" : "");
-    }
-  }
-
-  private enum KillCause { OOM, DOCKER, OTHER, UNKNOWN }
-
-  /**
-   * Asks the engine's event log: an {@code oom} event means the memory limit; a {@code kill} event
-   * means someone asked docker (kill, stop, rm -f); a {@code die} with neither is a SIGKILL from
-   * elsewhere. Bounded: the events come a moment after the client has seen the exit.
-   */
-  private KillCause killCause() {
+  /** Asks the engine's event log why the container died; bounded, since the events come a moment late. */
+  private ExitReasons.KillCause killCause() {
     long deadline = System.nanoTime() + EVENTS_WAIT.toNanos();
     String since = epoch(launched.minusSeconds(2));
     while (true) {
@@ -267,20 +217,17 @@ public final class ContainerProcess implements HandlerProcess {
             "--filter", "container=" + name, "--filter", "event=oom", "--filter", "event=kill",
             "--filter", "event=die", "--format", "{{.Status}}"), Map.of());
       } catch (IOException e) {
-        return KillCause.UNKNOWN;
+        return ExitReasons.KillCause.UNKNOWN;
       }
       if (!r.ok()) {
-        return KillCause.UNKNOWN;
+        return ExitReasons.KillCause.UNKNOWN;
       }
-      List<String> events = r.lines();
-      if (events.contains("oom")) {
-        return KillCause.OOM;
-      }
-      if (events.contains("die")) {
-        return events.contains("kill") ? KillCause.DOCKER : KillCause.OTHER;
+      ExitReasons.KillCause c = ExitReasons.fromEvents(r.lines());
+      if (c != null) {
+        return c;
       }
       if (System.nanoTime() > deadline) {
-        return KillCause.UNKNOWN;
+        return ExitReasons.KillCause.UNKNOWN;
       }
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
     }

@@ -31,11 +31,12 @@ public final class DockerOptions {
   public static final String NO_NEW_PRIVILEGES = "no_new_privileges";
   public static final String CAP_DROP_ALL = "cap_drop_all";
   public static final String CAP_ADD = "cap_add";
+  public static final String DOCKER_TRANSPORT = "docker_transport";
 
   /** The keys this runtime adds to a handler table, in documentation order. */
   public static final Set<String> KEYS = Collections.unmodifiableSet(new LinkedHashSet<>(List.of(CPUS, NETWORK,
       USER, READ_ONLY, VOLUMES, PIDS_LIMIT, DOCKER_HOST, DOCKER_ARGS, PULL, NO_NEW_PRIVILEGES, CAP_DROP_ALL,
-      CAP_ADD)));
+      CAP_ADD, DOCKER_TRANSPORT)));
 
   /** Docker refuses a smaller {@code --memory}. */
   static final long MIN_MEMORY = 6L * 1024 * 1024;
@@ -50,10 +51,6 @@ public final class DockerOptions {
   private static final Pattern CAPABILITY = Pattern.compile("(CAP_)?[A-Z][A-Z_]*|ALL");
   private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
   private static final Pattern VOLUME_MODE = Pattern.compile("[A-Za-z]+(,[A-Za-z]+)*");
-  /** Flags that would take the container away from the runtime: it manages these itself. */
-  private static final Set<String> RESERVED_FLAGS = Set.of("-d", "--detach", "-t", "--tty", "--name", "--rm",
-      "-a", "--attach", "-i", "--interactive");
-
   static final String EXPECT_CPUS = "a positive number of CPUs such as 0.5 or 2";
   static final String EXPECT_NETWORK = "a network name such as \"none\", \"bridge\" or \"host\"";
   static final String EXPECT_USER = "a user such as \"65534\", \"65534:65534\" or \"nobody\"";
@@ -65,7 +62,18 @@ public final class DockerOptions {
       "an engine address such as \"unix:///var/run/docker.sock\", \"tcp://host:2376\" or \"ssh://user@host\"";
   static final String EXPECT_ARGS = "an array of strings, such as [\"--shm-size\", \"256m\"]";
   static final String EXPECT_PULL = "\"never\", \"missing\" or \"always\"";
+  static final String EXPECT_TRANSPORT = "\"auto\", \"api\" or \"cli\"";
   static final String EXPECT_CAPS = "an array of capability names such as [\"NET_BIND_SERVICE\"]";
+
+  /** How the runtime talks to the engine. */
+  public enum Transport {
+    /** {@code api} where it can honour every key and the engine is a Unix socket; else {@code cli}. */
+    AUTO,
+    /** The Engine API on a Unix socket, without a CLI process per container. */
+    API,
+    /** A {@code docker run -i} CLI process per container. */
+    CLI
+  }
 
   /** When images are pulled: checked once per engine and image at {@code start()}. */
   public enum Pull {
@@ -89,8 +97,43 @@ public final class DockerOptions {
   boolean noNewPrivileges = true;
   boolean capDropAll = true;
   List<String> capAdd = List.of();
+  Transport transport = Transport.AUTO;
 
   private DockerOptions() {}
+
+  /** The transport the handler asked for ({@code auto} unless set). */
+  public Transport requestedTransport() {
+    return transport;
+  }
+
+  /**
+   * What in this handler's settings only the CLI can honour, as the key and why, or {@code null}
+   * when the API transport can do everything.
+   */
+  public String[] needsCli() {
+    if (!dockerArgs.isEmpty()) {
+      return new String[] {DOCKER_ARGS, "docker_args are docker run flags, and the api transport runs no CLI"};
+    }
+    String why = endpoint.cliOnly();
+    return why == null ? null : new String[] {DOCKER_HOST, why};
+  }
+
+  /**
+   * Whether instances of this handler use the Engine API.
+   *
+   * @param cliNamed whether the runtime was given a CLI explicitly (constructor or {@code
+   *     TASKDAEMON_DOCKER}): {@code auto} then keeps to that CLI
+   */
+  public boolean useApi(boolean cliNamed) {
+    switch (transport) {
+      case API:
+        return true;
+      case CLI:
+        return false;
+      default:
+        return !cliNamed && needsCli() == null;
+    }
+  }
 
   public Endpoint endpoint() {
     return endpoint;
@@ -157,14 +200,7 @@ public final class DockerOptions {
             problems.add(ConfigProblem.badValue(key, v, EXPECT_ARGS));
             o.dockerArgs = List.of();
           }
-          for (String a : o.dockerArgs) {
-            String flag = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
-            if (RESERVED_FLAGS.contains(flag)) {
-              problems.add(ConfigProblem.of(key, "\"" + a + "\" is managed by the docker runtime itself"
-                  + " (it always runs containers with -i, --rm and its own --name, attached, without a tty);"
-                  + " remove it"));
-            }
-          }
+          DockerArgs.check(o.dockerArgs, problems);
           break;
         case PULL:
           o.pull = v instanceof String s ? pull(s) : null;
@@ -186,11 +222,25 @@ public final class DockerOptions {
             o.capAdd = List.of();
           }
           break;
+        case DOCKER_TRANSPORT:
+          o.transport = v instanceof String s ? transport(s) : null;
+          if (o.transport == null) {
+            problems.add(ConfigProblem.badValue(key, v, EXPECT_TRANSPORT));
+            o.transport = Transport.AUTO;
+          }
+          break;
         default:
           // not ours: the engine reports unknown keys with the nearest valid one
       }
     }
     o.endpoint = Endpoint.of(dockerHost);
+    if (o.transport == Transport.API) {
+      String[] why = o.needsCli();
+      if (why != null) {
+        problems.add(ConfigProblem.of(DOCKER_TRANSPORT, "\"api\" cannot honour " + why[0] + ": " + why[1]
+            + "; remove " + why[0] + " or set docker_transport = \"cli\" (or \"auto\")"));
+      }
+    }
     return o;
   }
 
@@ -291,6 +341,19 @@ public final class DockerOptions {
     }
     problems.add(ConfigProblem.badValue(key, v, EXPECT_BOOL));
     return dflt;
+  }
+
+  private static Transport transport(String s) {
+    switch (s) {
+      case "auto":
+        return Transport.AUTO;
+      case "api":
+        return Transport.API;
+      case "cli":
+        return Transport.CLI;
+      default:
+        return null;
+    }
   }
 
   private static Pull pull(String s) {

@@ -125,6 +125,76 @@ public final class RunCommand {
     return a;
   }
 
+  /**
+   * The Engine API's create request for one instance: the same image, command, name, labels,
+   * limits and secure defaults as {@link #arguments}, with the container's stdin kept open for one
+   * attach (closing it is the container's EOF). It holds env values: never log it.
+   */
+  public static Map<String, Object> createConfig(HandlerSpec spec, DockerOptions o, InstanceInfo instance,
+      Owner owner) {
+    Map<String, Object> c = new LinkedHashMap<>();
+    c.put("Image", spec.image());
+    if (spec.command() != null) {
+      c.put("Cmd", spec.command());
+    }
+    List<String> env = new ArrayList<>();
+    containerEnv(spec, instance).forEach((k, v) -> env.add(k + "=" + v));
+    c.put("Env", env);
+    Map<String, String> labels = new LinkedHashMap<>();
+    labels.put(LABEL_MANAGED, "true");
+    labels.put(LABEL_DAEMON, instance.daemon());
+    labels.put(LABEL_HANDLER, instance.handler());
+    labels.put(LABEL_INSTANCE, instance.name());
+    labels.put(LABEL_SESSION, instance.session());
+    labels.putAll(owner.labels());
+    c.put("Labels", labels);
+    c.put("AttachStdin", true);
+    c.put("AttachStdout", true);
+    c.put("AttachStderr", true);
+    c.put("OpenStdin", true);
+    c.put("StdinOnce", true);
+    c.put("Tty", false);
+    if (o.user != null) {
+      c.put("User", o.user);
+    }
+    if (spec.workdir() != null) {
+      c.put("WorkingDir", spec.workdir().toString());
+    }
+    Map<String, Object> h = new LinkedHashMap<>();
+    h.put("AutoRemove", true);
+    h.put("Init", true);
+    if (o.capDropAll) {
+      h.put("CapDrop", List.of("ALL"));
+    }
+    if (!o.capAdd.isEmpty()) {
+      h.put("CapAdd", o.capAdd);
+    }
+    if (o.noNewPrivileges) {
+      h.put("SecurityOpt", List.of("no-new-privileges"));
+    }
+    if (spec.memoryLimit() != null) {
+      long bytes = DockerOptions.memoryBytes(spec.memoryLimit());
+      h.put("Memory", bytes);
+      // As with the CLI: no swap beyond the limit, so the limit is a hard one.
+      h.put("MemorySwap", bytes);
+    }
+    if (o.cpus != null) {
+      h.put("NanoCpus", new java.math.BigDecimal(o.cpus).movePointRight(9).longValue());
+    }
+    if (o.pidsLimit != null) {
+      h.put("PidsLimit", o.pidsLimit.longValue());
+    }
+    h.put("NetworkMode", o.network != null ? o.network : "default");
+    if (o.readOnly) {
+      h.put("ReadonlyRootfs", true);
+    }
+    if (!o.volumes.isEmpty()) {
+      h.put("Binds", o.volumes);
+    }
+    c.put("HostConfig", h);
+    return c;
+  }
+
   private static void label(List<String> a, String key, String value) {
     a.add("--label");
     a.add(key + "=" + value);
