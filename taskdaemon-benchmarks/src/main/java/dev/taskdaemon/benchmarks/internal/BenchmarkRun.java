@@ -532,7 +532,7 @@ public final class BenchmarkRun {
           warmPool == raw ? "warm pool measured as the raw docker run -i loop: the docker runtime is not on the class path"
               : null, w));
       log.println("[bench]   per-task containers " + rate(each));
-      if (ConfigValidator.discoverRuntimes(Map.of()).containsKey("docker")) {
+      if (TaskDaemon.builder().runtimes().containsKey("docker")) {
         dockerHostCost(request, expected);
       }
     } finally {
