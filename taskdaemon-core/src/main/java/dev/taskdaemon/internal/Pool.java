@@ -813,8 +813,11 @@ final class Pool implements HandlerPool {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (ExecutionException | TimeoutException e) {
-      // stdout closed but the process lives on: it is no use any more.
+      // stdout closed but the process lives on: it is no use any more. Its death is recorded as what
+      // it is before the kill, whose exit code would otherwise tell the story.
+      onDeath(inst, null);
       inst.process.kill(KILL_BOUND);
+      return;
     }
     onDeath(inst, code);
   }

@@ -114,6 +114,9 @@ public final class BenchmarkRun {
     for (int n : s.instanceCounts()) {
       for (int c : s.submitterCounts()) {
         report.plan(pipeId(n, c), PIPE, n + " inst, " + c + " submitters", null);
+        if (n == Settings.TARGET_INSTANCES) {
+          report.plan(pipeId(n, c) + "_callback", PIPE, n + " inst, " + c + " submitters, chained callback", null);
+        }
       }
     }
     Row.Target tput = new Row.Target(true, 0.5);
@@ -139,6 +142,17 @@ public final class BenchmarkRun {
           cells.put(pipeId(n, c), new LoadResult[] {r, e});
           report.add(loadRow(pipeId(n, c), PIPE, n + " inst, " + c + " submitters", r, e));
           log.println("[bench]   " + n + " instances, " + c + " submitters: raw " + rate(r) + ", engine " + rate(e));
+          if (n == Settings.TARGET_INSTANCES) {
+            // Beside each get() cell: the same load waiting on a chained callback, which runs on the
+            // daemon's callback executor rather than on the thread that read the answer.
+            LoadResult[] cb = Load.alternate("pipe-cb-" + n + "-" + c, s.rounds(), c, raw.op(request, expected),
+                engine.callbackOp(data), s.warmup(), s.rewarm(), s.measure(), 1, CELL_CAP);
+            engine.checkHealthy();
+            report.add(loadRow(pipeId(n, c) + "_callback", PIPE, n + " inst, " + c + " submitters, chained callback",
+                cb[0], cb[1]));
+            log.println("[bench]   " + n + " instances, " + c + " submitters, callback: raw " + rate(cb[0])
+                + ", engine " + rate(cb[1]));
+          }
         }
       }
     }

@@ -54,6 +54,26 @@ final class EngineLoad implements AutoCloseable {
     };
   }
 
+  /**
+   * The same round trip through a chained callback: the submitter waits on a dependent stage, which
+   * runs on the daemon's callback executor (one thread hand-off more than {@link #op}).
+   */
+  Load.Op callbackOp(JsonNode data) {
+    return () -> {
+      JsonNode json = daemon.submit(Payloads.TASK_TYPE, data)
+          .thenApply(r -> {
+            if (!r.isSuccess()) {
+              throw new IllegalStateException("task failed: " + r.asFailure().message());
+            }
+            return r.json();
+          })
+          .get(TASK_BOUND.toSeconds() + 10, TimeUnit.SECONDS);
+      if ((calls.getAndIncrement() & 1023) == 0 && !json.equals(data)) {
+        throw new IllegalStateException("the echo handler returned other data than it was given");
+      }
+    };
+  }
+
   /** Fails when an instance had to be replaced: a restart would make the figures meaningless. */
   void checkHealthy() {
     HandlerStats s = daemon.stats(Payloads.TASK_TYPE);
