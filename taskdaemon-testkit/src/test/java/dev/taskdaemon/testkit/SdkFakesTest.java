@@ -73,7 +73,7 @@ class SdkFakesTest {
       assertThat(bad.asFailure().kind()).isEqualTo(Result.Failure.Kind.HANDLER);
       Result busy = await(daemon.submit("resize", Map.of("text", "busy")));
       assertThat(busy.asFailure().message()).isEqualTo("the dictionary is busy");
-      assertThat(busy.asFailure().retryable()).as("retries used up: the final result is the last answer").isTrue();
+      assertThat(busy.asFailure().retryable()).as("retries used up: a final outcome is never retryable").isFalse();
       assertThat(await(daemon.submit("resize", Map.of("text", "a b"))).json().get("words").asInt()).isEqualTo(2);
       assertThat(daemon.stats("resize").restarts()).isZero();
     }
