@@ -114,7 +114,8 @@ class BenchmarksSmokeTest {
       assertThat(r.get("measured").asText()).as(r.get("id").asText()).isNotEqualTo("not measured");
       assertRatio(r);
     }
-    assertThat(ids).containsExactly("pipe_i1_s1", "pipe_i4_s1", "target_throughput", "target_latency",
+    assertThat(ids).containsExactly("pipe_i1_s1", "pipe_i4_s1", "pipe_i4_s1_callback", "target_throughput",
+        "target_latency",
         "payload_100b", "payload_10kb", "payload_1mb", "payload_10mb");
     assertThat(code).isZero();
   }
@@ -138,6 +139,9 @@ class BenchmarksSmokeTest {
     for (int n : new int[] {1, 4, 16}) {
       for (int c : new int[] {1, 4, 16, 64}) {
         ids.add("pipe_i" + n + "_s" + c);
+        if (n == 4) {
+          ids.add("pipe_i" + n + "_s" + c + "_callback");
+        }
       }
     }
     for (String s : List.of("100b", "10kb", "1mb", "10mb")) {

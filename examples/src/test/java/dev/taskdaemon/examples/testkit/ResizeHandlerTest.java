@@ -49,9 +49,11 @@ class ResizeHandlerTest {
 
   @Test
   void aRetryableExceptionIsRetriedByTheDaemon_untilItsBudgetIsUsedUp() {
+    // Once the retries are used up, the last answer is the handler's own refusal (a final failure is
+    // never retryable), so the service reports it as such.
     assertThatThrownBy(() -> service().thumbnail("s3://replicating/cat.png", 128))
         .isInstanceOfSatisfying(ThumbnailException.class,
-            e -> assertThat(e.reason()).isEqualTo(ThumbnailException.Reason.UNAVAILABLE))
+            e -> assertThat(e.reason()).isEqualTo(ThumbnailException.Reason.REJECTED))
         .hasMessage("cannot make a thumbnail of s3://replicating/cat.png: source s3://replicating/cat.png"
             + " is still replicating");
     // max_retries = 2 in handlers.toml: three attempts of one task.
