@@ -48,7 +48,12 @@ public final class TaskDaemon implements AutoCloseable {
   }
 
   /**
-   * Submits a task with the default priority (50).
+   * Submits a task with the default priority (50). The task data is encoded to JSON here, once; later
+   * changes to {@code taskData} do not reach the handler.
+   *
+   * <p>Threads: the returned {@link TaskFuture} wakes {@code get()}/{@code join()} callers at once,
+   * and runs its dependent actions ({@code whenComplete}, {@code thenApply}, …) on the daemon's callback
+   * executor, never on an engine thread.
    *
    * @param taskType the handler name
    * @param taskData anything Jackson can serialize: a {@code Map}, a record or POJO, a {@code JsonNode}
