@@ -5,11 +5,9 @@ import dev.taskdaemon.spi.HandlerProcess;
 import dev.taskdaemon.spi.HandlerRuntime;
 import dev.taskdaemon.spi.InstanceInfo;
 import dev.taskdaemon.spi.RuntimeContext;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,18 +23,21 @@ import org.slf4j.LoggerFactory;
 /**
  * The {@code process} runtime: each instance is a local command started with {@link ProcessBuilder}.
  *
- * <p>Where the system has {@code setsid} (Linux), each instance runs in a process group of its own, so
- * stopping it stops everything it started. Each daemon session also runs a {@link Reaper} that kills
- * those groups if the host JVM dies, and each instance carries {@code TASKDAEMON_DAEMON} and {@code
- * TASKDAEMON_OWNER} in its environment, so that the next start of a daemon of the same name can find
- * and stop survivors whose host is provably gone.
+ * <p>Each instance carries {@code TASKDAEMON_DAEMON}, {@code TASKDAEMON_SESSION} and {@code
+ * TASKDAEMON_OWNER} in its environment, and everything it starts inherits them. On Linux that is how
+ * the engine finds what an instance left behind: stopping an instance stops every process of its
+ * session and instance name, even a child that outlived it; each daemon session runs a {@link Reaper}
+ * that kills the session's processes if the host JVM dies; and the next start of a daemon of the same
+ * name stops survivors whose host is provably gone. Instances stay in the host's process group and
+ * session (and so in its scheduling group), like any child process.
  */
 public final class ProcessRuntime implements HandlerRuntime {
   public static final String NAME = "process";
   static final String ENV_DAEMON = "TASKDAEMON_DAEMON";
   static final String ENV_OWNER = "TASKDAEMON_OWNER";
+  static final String ENV_SESSION = "TASKDAEMON_SESSION";
+  static final String ENV_INSTANCE = "TASKDAEMON_INSTANCE";
   private static final Logger LOG = LoggerFactory.getLogger(ProcessRuntime.class);
-  private static final String SETSID = findSetsid();
   /** This JVM: its pid and start time, so that a reused pid is never mistaken for it. */
   static final String OWNER = owner(ProcessHandle.current());
 
@@ -67,8 +68,8 @@ public final class ProcessRuntime implements HandlerRuntime {
   @Override
   public void open(RuntimeContext context, List<HandlerSpec> handlers) {
     removeSurvivors(context.daemon());
-    if (SETSID != null) {
-      Reaper r = Reaper.start(context.daemon());
+    if (ProcessTree.available()) {
+      Reaper r = Reaper.start(context.daemon(), context.session());
       if (r != null) {
         reapers.put(context.session(), r);
       }
@@ -135,88 +136,35 @@ public final class ProcessRuntime implements HandlerRuntime {
 
   @Override
   public HandlerProcess launch(HandlerSpec spec, InstanceInfo instance) throws IOException {
+    ProcessBuilder pb = new ProcessBuilder(spec.command());
     Path dir = spec.workdir() != null ? spec.workdir() : spec.baseDir();
-    List<String> command = new ArrayList<>(spec.command());
-    ProcessBuilder pb = new ProcessBuilder();
     if (dir != null) {
       pb.directory(dir.toFile());
     }
     pb.environment().putAll(spec.env());
     pb.environment().put("TASKDAEMON_HANDLER", spec.name());
-    pb.environment().put("TASKDAEMON_INSTANCE", instance.name());
+    pb.environment().put(ENV_INSTANCE, instance.name());
     pb.environment().put(ENV_DAEMON, instance.daemon());
+    pb.environment().put(ENV_SESSION, instance.session());
     pb.environment().put(ENV_OWNER, OWNER);
-    Reaper reaper = reapers.get(instance.session());
-    boolean group = SETSID != null;
-    if (group) {
-      // setsid execs the command in the same process (its pid is ours), in a new session and group.
-      // A missing program would then surface as an exit code, not an exception: it is checked first.
-      command.add(0, SETSID);
-    }
-    pb.command(command);
     Process process;
     try {
-      if (group) {
-        checkRunnable(spec.command().get(0), pb.environment().get("PATH"), dir);
-      }
       process = pb.start();
     } catch (IOException e) {
       throw new IOException("cannot run command " + spec.command() + (dir != null ? " in " + dir : "") + ": "
           + e.getMessage(), e);
     }
-    if (group && reaper != null) {
-      reaper.add(process.pid());
-    }
-    return new LocalProcess(process, group, reaper);
-  }
-
-  private static void checkRunnable(String program, String path, Path dir) throws IOException {
-    String where = dir != null ? " (in directory \"" + dir + "\")" : "";
-    // The same words as the JDK's own failure, as if the program had been started directly.
-    String cannot = "Cannot run program \"" + program + "\"" + where;
-    if (program.contains("/")) {
-      Path p = dir != null ? dir.resolve(program) : Path.of(program);
-      if (!Files.exists(p)) {
-        throw new IOException(cannot + ": error=2, No such file or directory");
-      }
-      if (!Files.isRegularFile(p) || !Files.isExecutable(p)) {
-        throw new IOException(cannot + ": error=13, Permission denied");
-      }
-      return;
-    }
-    if (path != null) {
-      for (String d : path.split(File.pathSeparator)) {
-        Path p = Path.of(d.isEmpty() ? "." : d).resolve(program);
-        if (Files.isRegularFile(p) && Files.isExecutable(p)) {
-          return;
-        }
-      }
-    }
-    throw new IOException(cannot + ": error=2, No such file or directory");
-  }
-
-  private static String findSetsid() {
-    if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux")) {
-      return null;
-    }
-    for (String p : new String[] {"/usr/bin/setsid", "/bin/setsid"}) {
-      if (Files.isExecutable(Path.of(p))) {
-        return p;
-      }
-    }
-    return null;
+    return new LocalProcess(process, instance);
   }
 
   /** A started local process. */
   static final class LocalProcess implements HandlerProcess {
     private final Process process;
-    private final boolean group;
-    private final Reaper reaper;
+    private final InstanceInfo instance;
 
-    LocalProcess(Process process, boolean group, Reaper reaper) {
+    LocalProcess(Process process, InstanceInfo instance) {
       this.process = process;
-      this.group = group;
-      this.reaper = reaper;
+      this.instance = instance;
     }
 
     @Override
@@ -246,22 +194,18 @@ public final class ProcessRuntime implements HandlerRuntime {
 
     @Override
     public void kill(Duration bound) {
-      // Everything the handler started goes with it: its process group (it may already have exited,
-      // leaving a child that holds its stdout) and, where there are no groups, the descendants known now.
+      // Everything the handler started goes with it: the descendants known now and, where /proc tells,
+      // every process that inherited this instance's environment (the handler may already have exited,
+      // leaving a child that holds its stdout, reparented out of reach of descendants()).
       List<ProcessHandle> children = new ArrayList<>();
       process.descendants().forEach(children::add);
       process.destroyForcibly();
       children.forEach(ProcessHandle::destroyForcibly);
-      if (group) {
-        ProcessTree.killGroup(process.pid());
-      }
+      ProcessTree.killWithEnvironment(ENV_SESSION, instance.session(), ENV_INSTANCE, instance.name());
       try {
         process.waitFor(bound.toMillis(), TimeUnit.MILLISECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-      }
-      if (group && reaper != null && ProcessTree.groupMembers(process.pid()).isEmpty()) {
-        reaper.remove(process.pid());
       }
     }
 

@@ -10,9 +10,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * What the JDK does not tell about processes, read from Linux's {@code /proc}: the members of a process
- * group, and a process's environment. Everywhere else these find nothing, and callers fall back to
- * {@link ProcessHandle#descendants()}.
+ * What the JDK does not tell about processes, read from Linux's {@code /proc}: a process's environment,
+ * which every process a handler starts inherits, so that what it left behind can be found after it
+ * died. Everywhere else these find nothing, and callers fall back to {@link ProcessHandle#descendants()}.
  */
 final class ProcessTree {
   private static final Path PROC = Path.of("/proc");
@@ -23,27 +23,16 @@ final class ProcessTree {
     return Files.isDirectory(PROC.resolve("self"));
   }
 
-  /** The pids of every live process whose process group is {@code pgid}. */
-  static List<Long> groupMembers(long pgid) {
-    List<Long> members = new ArrayList<>();
+  /** The pids of every live process whose environment holds both {@code name=value} pairs. */
+  static List<Long> withEnvironment(String name1, String value1, String name2, String value2) {
+    List<Long> found = new ArrayList<>();
     for (long pid : pids()) {
-      if (pgid(pid) == pgid) {
-        members.add(pid);
+      if (environ(pid, name1).filter(value1::equals).isPresent()
+          && environ(pid, name2).filter(value2::equals).isPresent()) {
+        found.add(pid);
       }
     }
-    return members;
-  }
-
-  /** The process group of {@code pid}, or -1 when it is gone or unreadable. */
-  static long pgid(long pid) {
-    try {
-      String stat = Files.readString(PROC.resolve(Long.toString(pid)).resolve("stat"), StandardCharsets.ISO_8859_1);
-      // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses; the last ')' ends it.
-      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-      return Long.parseLong(f[2]);
-    } catch (IOException | RuntimeException e) {
-      return -1;
-    }
+    return found;
   }
 
   /** Every numeric entry of /proc. */
@@ -89,10 +78,10 @@ final class ProcessTree {
     return Optional.empty();
   }
 
-  /** Kills every member of group {@code pgid}; returns how many there were. */
-  static int killGroup(long pgid) {
+  /** Kills every process whose environment holds both pairs; returns how many there were. */
+  static int killWithEnvironment(String name1, String value1, String name2, String value2) {
     int n = 0;
-    for (long pid : groupMembers(pgid)) {
+    for (long pid : withEnvironment(name1, value1, name2, value2)) {
       Optional<ProcessHandle> h = ProcessHandle.of(pid);
       if (h.isPresent()) {
         h.get().destroyForcibly();
