@@ -3,15 +3,12 @@ package dev.taskdaemon.internal;
 import dev.taskdaemon.DaemonClosedException;
 import dev.taskdaemon.HandlerPool;
 import dev.taskdaemon.HandlerSpec;
-import dev.taskdaemon.HandlerStartException;
 import dev.taskdaemon.HandlerStats;
 import dev.taskdaemon.InstanceState;
 import dev.taskdaemon.InstanceStatus;
 import dev.taskdaemon.QueueFullException;
 import dev.taskdaemon.Result;
-import dev.taskdaemon.spi.HandlerProcess;
 import dev.taskdaemon.spi.HandlerRuntime;
-import dev.taskdaemon.spi.InstanceInfo;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -20,8 +17,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.Condition;
@@ -32,7 +27,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One handler's pool: coordinates its {@link TaskQueue}, its {@link InstanceSlots}, its {@link
- * RetryPolicy} and its {@link HealthTracker}, and dispatches tasks to instances. Every field below
+ * RetryPolicy} and its {@link HealthTracker}, dispatches tasks to instances and handles what they
+ * answer and how they die; {@link InstanceLifecycle} starts, proves and replaces them. Every field below
  * the lock is guarded by {@link #lock}; no user code (listener, selection strategy, future callback)
  * and no blocking I/O runs while it is held. See CONCURRENCY.md.
  */
@@ -41,8 +37,6 @@ final class Pool implements HandlerPool {
   private static final Duration EXIT_WAIT = Duration.ofSeconds(2);
   /** How long stdout may stay open after the process exited before a child holding it is killed. */
   private static final Duration STDOUT_AFTER_EXIT = Duration.ofMillis(250);
-  private static final int MAX_PARALLEL_STARTS = 16;
-  private static final int MAX_INSTANCES = 10_000;
   /** Requests up to this size are written by the dispatching thread itself (Linux pipes hold 64 KiB). */
   private static final int INLINE_WRITE_MAX = 16 * 1024;
 
@@ -57,25 +51,26 @@ final class Pool implements HandlerPool {
   private final RetryPolicy retry;
 
   final ReentrantLock lock = new ReentrantLock();
-  private final Condition changed = lock.newCondition();
-  private final TaskQueue queue;
-  private final InstanceSlots slots;
-  private final HealthTracker health;
+  final Condition changed = lock.newCondition();
+  final TaskQueue queue;
+  final InstanceSlots slots;
+  final HealthTracker health;
   private final Set<Attempt> inFlight = new LinkedHashSet<>();
-  private final Set<Integer> launching = new HashSet<>();
-  private int target;
+  final Set<Integer> launching = new HashSet<>();
+  int target;
   private int previousSlot = -1;
   private long succeeded;
   private long failed;
   private long retried;
   private long timedOut;
-  private long restarts;
-  private boolean closing;
-  private boolean stopped;
+  long restarts;
+  boolean closing;
+  boolean stopped;
   /** A dispatch is scheduled for this scheduler time (the earliest waiting retry). */
   private long retryWakeAt = Long.MAX_VALUE;
   /** The rolling restart in progress: completes when the standby of its slot took over, or failed. */
-  private CompletableFuture<Void> swap;
+  CompletableFuture<Void> swap;
+  private final InstanceLifecycle lifecycle;
 
   Pool(Engine engine, HandlerSpec spec, PoolSettings settings, HandlerRuntime runtime) {
     this.engine = engine;
@@ -91,315 +86,12 @@ final class Pool implements HandlerPool {
     this.slots = new InstanceSlots(settings.instances());
     this.health = new HealthTracker(settings.unhealthyAfter(), settings.restartBackoff());
     this.target = settings.instances();
+    this.lifecycle = new InstanceLifecycle(this);
   }
 
   @Override
   public String name() {
     return name;
-  }
-
-  // ---------------------------------------------------------------- start
-
-  /** Starts every instance in parallel; throws naming the failures. */
-  void start() {
-    int n = slots.size();
-    // A bounded pool for the initial launches: the shared I/O pool would grow one thread per
-    // instance and keep them idle for its keep-alive time (hundreds of threads for a large pool).
-    ExecutorService starter = Executors.newFixedThreadPool(Math.min(n, MAX_PARALLEL_STARTS),
-        Threads.factory("td-" + engine.name + "-" + name + "-start"));
-    List<CompletableFuture<Instance>> starts = new ArrayList<>();
-    try {
-      for (int slot = 0; slot < n; slot++) {
-        int s = slot;
-        starts.add(CompletableFuture.supplyAsync(() -> launchOrThrow(s), starter));
-      }
-      awaitStarts(starts);
-    } finally {
-      starter.shutdown();
-    }
-    if (settings.startCheck()) {
-      awaitStartCheck(starts);
-    }
-  }
-
-  private void awaitStarts(List<CompletableFuture<Instance>> starts) {
-    List<String> failures = new ArrayList<>();
-    Deadline deadline = Deadline.after(settings.startTimeout());
-    for (CompletableFuture<Instance> f : starts) {
-      try {
-        f.get(deadline.remainingMillis(), TimeUnit.MILLISECONDS);
-      } catch (ExecutionException e) {
-        Throwable c = e.getCause();
-        String msg = c.getMessage() != null ? c.getMessage() : c.toString();
-        if (!failures.contains(msg)) {
-          failures.add(msg);
-        }
-      } catch (TimeoutException e) {
-        failures.add("instance did not start within " + Engine.seconds(settings.startTimeout()));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        failures.add("interrupted while starting");
-      }
-    }
-    if (!failures.isEmpty()) {
-      throw new HandlerStartException(name, "handler '" + name + "' (runtime \"" + spec.runtime()
-          + "\") could not start its instances: " + String.join("; ", failures));
-    }
-  }
-
-  /**
-   * With {@code start_check}: waits until each first instance has survived the health window, and
-   * fails when every one of them died in it, with the last one's stderr lines.
-   */
-  private void awaitStartCheck(List<CompletableFuture<Instance>> starts) {
-    Deadline deadline = Deadline.after(settings.healthWindow().plus(Duration.ofSeconds(5)));
-    List<Instance> first = new ArrayList<>();
-    for (CompletableFuture<Instance> f : starts) {
-      Instance i = f.join();
-      if (i != null) {
-        first.add(i);
-      }
-    }
-    lock.lock();
-    try {
-      while (!stopped && !deadline.expired()) {
-        int dead = 0;
-        int pending = 0;
-        for (Instance i : first) {
-          if (i.state == InstanceState.DEAD) {
-            dead++;
-          } else if (!i.proven) {
-            pending++;
-          }
-        }
-        if (dead == first.size() && !first.isEmpty()) {
-          Instance last = first.get(first.size() - 1);
-          throw new HandlerStartException(name, "handler '" + name + "' (runtime \"" + spec.runtime()
-              + "\"): every instance died within the health window (" + Engine.seconds(settings.healthWindow())
-              + ") after it started; the last " + last.retiredFor + "; " + last.stderrTail.describe());
-        }
-        if (pending == 0) {
-          return;
-        }
-        changed.awaitNanos(Math.max(1, deadline.remainingNanos()));
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  private Instance launchOrThrow(int slot) {
-    try {
-      return launch(slot, false, false);
-    } catch (Exception e) {
-      throw new HandlerStartException(name, e.getMessage() != null ? e.getMessage() : e.toString(), e);
-    }
-  }
-
-  /**
-   * Starts an instance for {@code slot}: into the slot, or beside its occupant as the standby of a
-   * rolling restart. Blocking; never called with the lock held. Returns null when the pool no longer
-   * wants it.
-   */
-  private Instance launch(int slot, boolean probe, boolean standby) throws Exception {
-    int generation;
-    lock.lock();
-    try {
-      if (stopped || slot >= target) {
-        return null;
-      }
-      generation = slots.nextGeneration(slot);
-    } finally {
-      lock.unlock();
-    }
-    InstanceInfo info = new InstanceInfo(engine.name, engine.session, name, slot, generation);
-    HandlerProcess process = runtime.launch(spec, info);
-    Instance inst = new Instance(this, info, process, settings.maxLineBytes(), handlerLog, engine.nanoTime());
-    boolean keep;
-    boolean settled = false;
-    lock.lock();
-    try {
-      keep = !stopped && (standby ? slots.placeStandby(inst) : slots.place(inst));
-      if (keep) {
-        // Threads start under the lock so that stop() either sees this instance and stops it, or
-        // this launch sees stopped and never starts them.
-        inst.startThreads(engine.name);
-        inst.probe = probe || standby;
-        inst.standby = standby;
-        if (generation > 1) {
-          restarts++;
-        }
-        if (!inst.probe && settings.settleTime().isZero()) {
-          settled = slots.move(inst, InstanceState.STARTING, InstanceState.IDLE);
-        }
-        changed.signalAll();
-      }
-    } finally {
-      lock.unlock();
-    }
-    if (!keep) {
-      // Started while the pool stopped or shrank: nobody will read its streams; make sure it is gone.
-      process.kill(KILL_BOUND);
-      return null;
-    }
-    log.debug("handler '{}' instance {} started ({}){}", name, inst.name, process.describe(),
-        inst.probe ? "; it gets no task until it has survived the health window" : "");
-    engine.events.instanceStarted(name, inst.name);
-    if (settled) {
-      dispatch();
-    } else if (!inst.probe) {
-      engine.schedule(() -> engine.execute(() -> settle(inst)), settings.settleTime());
-    }
-    engine.schedule(() -> engine.execute(() -> healthCheck(inst)), settings.healthWindow());
-    return inst;
-  }
-
-  /**
-   * The settle time is over: what the instance printed until now was start-up output, never an
-   * answer; from now on it gets tasks.
-   */
-  private void settle(Instance inst) {
-    boolean ready;
-    lock.lock();
-    try {
-      ready = !inst.probe && slots.move(inst, InstanceState.STARTING, InstanceState.IDLE);
-    } finally {
-      lock.unlock();
-    }
-    if (ready) {
-      dispatch();
-    }
-  }
-
-  /** An instance that lives through the health window proves the handler can start. */
-  private void healthCheck(Instance inst) {
-    boolean wasUnhealthy;
-    boolean promoted = false;
-    CompletableFuture<Void> swapped = null;
-    lock.lock();
-    try {
-      if (inst.state == InstanceState.DEAD || inst.state == InstanceState.RETIRING) {
-        return;
-      }
-      inst.proven = true;
-      wasUnhealthy = health.survived();
-      int slot = inst.info.slot();
-      if (slots.standby(slot) == inst) {
-        Instance old = slots.get(slot);
-        if (old != null && old.state != InstanceState.BUSY) {
-          retireLocked(old, "replaced by " + inst.name + " (restart)");
-          engine.execute(() -> afterRetire(old, false));
-        } else if (old != null) {
-          old.retireWhenIdle = true;
-          old.retireWhenIdleReason = "replaced by " + inst.name + " (restart)";
-        }
-        if (slots.promote(slot) != null) {
-          inst.probe = false;
-          promoted = slots.move(inst, InstanceState.STARTING, InstanceState.IDLE);
-          swapped = swap;
-        }
-      } else if (inst.probe) {
-        inst.probe = false;
-        promoted = slots.move(inst, InstanceState.STARTING, InstanceState.IDLE);
-      }
-      changed.signalAll();
-    } finally {
-      lock.unlock();
-    }
-    if (wasUnhealthy) {
-      log.info("handler '{}' is healthy again: instance {} is running", name, inst.name);
-    }
-    if (swapped != null) {
-      swapped.complete(null);
-    }
-    if (promoted) {
-      dispatch();
-    }
-  }
-
-  /** Starts a replacement for {@code slot} after the restart back-off, unless one is on its way. */
-  private void scheduleReplacement(int slot) {
-    Duration delay;
-    lock.lock();
-    try {
-      if (stopped || slot >= target || slots.get(slot) != null || slots.standby(slot) != null
-          || !launching.add(slot)) {
-        return;
-      }
-      delay = health.restartDelay();
-    } finally {
-      lock.unlock();
-    }
-    Runnable r = () -> engine.execute(() -> relaunch(slot));
-    if (delay.isZero()) {
-      r.run();
-    } else {
-      log.debug("handler '{}': replacing the instance in slot {} in {}", name, slot, delay);
-      engine.schedule(r, delay);
-    }
-  }
-
-  private void relaunch(int slot) {
-    boolean probe;
-    lock.lock();
-    try {
-      probe = health.nextIsProbe();
-    } finally {
-      lock.unlock();
-    }
-    String failure = null;
-    try {
-      launch(slot, probe, false);
-    } catch (Throwable e) {
-      failure = e.getMessage() != null ? e.getMessage() : e.toString();
-      if (e instanceof VirtualMachineError vme) {
-        throw vme;
-      }
-    } finally {
-      lock.lock();
-      try {
-        launching.remove(slot);
-      } finally {
-        lock.unlock();
-      }
-    }
-    if (failure != null) {
-      log.warn("handler '{}' could not start an instance in slot {}: {}", name, slot, failure);
-      onStartFailure("its instances cannot be started: " + failure);
-      scheduleReplacement(slot);
-    }
-  }
-
-  /** Records a start failure; fails every queued task if the handler became unhealthy. */
-  private void onStartFailure(String why) {
-    List<PendingTask> toFail = List.of();
-    String reason;
-    lock.lock();
-    try {
-      if (stopped) {
-        return;
-      }
-      String candidate = "handler '" + name + "' is unhealthy: " + why;
-      if (health.startFailure(candidate, slots.alive())) {
-        log.error(candidate);
-      }
-      reason = health.unhealthyReason();
-      if (reason != null) {
-        toFail = queue.drain();
-        changed.signalAll();
-      }
-    } finally {
-      lock.unlock();
-    }
-    failAll(toFail, reason);
-  }
-
-  private void failAll(List<PendingTask> tasks, String reason) {
-    for (PendingTask t : tasks) {
-      finish(t, t.task(t.attempt), new Result.Failure(reason, false, Result.Failure.Kind.UNAVAILABLE));
-    }
   }
 
   // ---------------------------------------------------------------- submit and dispatch
@@ -695,7 +387,7 @@ final class Pool implements HandlerPool {
       log.warn("handler '{}' instance {} is out of sync: it {}; it is replaced", name, inst.name, outOfSync);
       if (unprovenOutOfSync) {
         // A fresh instance that answers nobody is no better than one that dies at start.
-        onStartFailure("its instances write responses while they have no task, before they prove themselves"
+        lifecycle.onStartFailure("its instances write responses while they have no task, before they prove themselves"
             + " (the last, " + inst.name + ", " + outOfSync + "); start-up output must come before settle_time ("
             + Engine.seconds(settings.settleTime()) + ") ends, or go to stderr");
       }
@@ -872,7 +564,7 @@ final class Pool implements HandlerPool {
           a != null ? " during task " + a.task.taskId() : inst.proven ? " while idle" : " before it was given a task");
       engine.events.instanceExited(name, inst.name, exit);
     }
-    failSwap(inst, exit);
+    lifecycle.failSwap(inst, exit);
     if (a != null) {
       String msg = "handler '" + name + "' instance " + inst.name + " " + exit + " during the task ("
           + retry.attemptOf(a.task.attempt(), Result.Failure.Kind.CRASH) + "); " + inst.stderrTail.describe();
@@ -886,11 +578,11 @@ final class Pool implements HandlerPool {
       } finally {
         lock.unlock();
       }
-      onStartFailure("its instances die before they are given any task (" + inARow + " in a row; the last "
+      lifecycle.onStartFailure("its instances die before they are given any task (" + inARow + " in a row; the last "
           + exit + "); " + inst.stderrTail.describe());
     }
     if (replace) {
-      scheduleReplacement(inst.info.slot());
+      lifecycle.scheduleReplacement(inst.info.slot());
     }
   }
 
@@ -910,7 +602,7 @@ final class Pool implements HandlerPool {
   }
 
   /** Takes an instance out of service because the engine decided so. Lock held. */
-  private void retireLocked(Instance inst, String reason) {
+  void retireLocked(Instance inst, String reason) {
     if (inst.retiredFor == null) {
       inst.retiredFor = reason;
     }
@@ -930,18 +622,18 @@ final class Pool implements HandlerPool {
   }
 
   /** Stops a retired instance and starts its replacement (after back-off). Never with the lock held. */
-  private void afterRetire(Instance inst, boolean replace) {
+  void afterRetire(Instance inst, boolean replace) {
     engine.events.instanceExited(name, inst.name, inst.retiredFor);
     engine.execute(() -> inst.process.kill(KILL_BOUND));
     if (replace) {
-      scheduleReplacement(inst.info.slot());
+      lifecycle.scheduleReplacement(inst.info.slot());
     } else {
       dispatch(); // a standby may have taken the slot
     }
   }
 
   /** Drops slots above the target once they are empty. Lock held. */
-  private void trimLocked() {
+  void trimLocked() {
     if (slots.size() > target) {
       slots.resize(Math.max(target, slots.usedLength()));
     }
@@ -993,7 +685,7 @@ final class Pool implements HandlerPool {
    * Completes a task once; later calls do nothing. Counters move before the future completes, so
    * {@code stats()} read after {@code get()} already includes the task.
    */
-  private void finish(PendingTask t, dev.taskdaemon.Task last, Result result) {
+  void finish(PendingTask t, dev.taskdaemon.Task last, Result result) {
     lock.lock();
     try {
       if (t.finished) {
@@ -1051,132 +743,19 @@ final class Pool implements HandlerPool {
     }
   }
 
+  /** Starts every instance in parallel; throws naming the failures. */
+  void start() {
+    lifecycle.start();
+  }
+
   @Override
   public void resize(int instances) {
-    if (instances < 1 || instances > MAX_INSTANCES) {
-      throw new IllegalArgumentException("handler '" + name + "': instances must be from 1 to " + MAX_INSTANCES
-          + ", was " + instances);
-    }
-    List<Integer> grow = new ArrayList<>();
-    List<Instance> retireNow = new ArrayList<>();
-    lock.lock();
-    try {
-      if (closing) {
-        throw engine.closedException(name);
-      }
-      int old = target;
-      target = instances;
-      if (instances > slots.size()) {
-        slots.resize(instances);
-      }
-      for (int s = old; s < instances; s++) {
-        grow.add(s);
-      }
-      for (int s = instances; s < slots.size(); s++) {
-        for (Instance i : new Instance[] {slots.get(s), slots.standby(s)}) {
-          if (i == null) {
-            continue;
-          }
-          if (i.state == InstanceState.BUSY) {
-            i.retireWhenIdle = true;
-            i.retireWhenIdleReason = "the pool was resized to " + instances;
-          } else {
-            retireLocked(i, "the pool was resized to " + instances);
-            retireNow.add(i);
-          }
-        }
-      }
-      trimLocked();
-    } finally {
-      lock.unlock();
-    }
-    log.info("handler '{}' resized to {} instances", name, instances);
-    for (Instance i : retireNow) {
-      afterRetire(i, false);
-    }
-    for (int s : grow) {
-      scheduleReplacement(s);
-    }
+    lifecycle.resize(instances);
   }
 
   @Override
   public CompletableFuture<Void> restart() {
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    engine.execute(() -> {
-      try {
-        rollout();
-        done.complete(null);
-      } catch (Throwable e) {
-        done.completeExceptionally(e);
-      }
-    });
-    return done;
-  }
-
-  private void rollout() throws Exception {
-    int n = size();
-    for (int slot = 0; slot < n; slot++) {
-      CompletableFuture<Void> swapped = new CompletableFuture<>();
-      lock.lock();
-      try {
-        if (closing) {
-          throw engine.closedException(name);
-        }
-        if (slot >= target || slots.get(slot) == null) {
-          continue; // a replacement is on its way already: it is the new version
-        }
-        swap = swapped;
-      } finally {
-        lock.unlock();
-      }
-      try {
-        Instance standby = launch(slot, true, true);
-        if (standby == null) {
-          continue;
-        }
-        swapped.get(settings.healthWindow().plus(settings.timeout()).plus(Duration.ofSeconds(30)).toMillis(),
-            TimeUnit.MILLISECONDS);
-      } catch (ExecutionException e) {
-        throw (Exception) e.getCause();
-      } catch (TimeoutException e) {
-        throw new HandlerStartException(name, "handler '" + name + "': restart stopped at slot " + slot
-            + ": its replacement did not take over in time; the instances not yet replaced keep serving");
-      } catch (HandlerStartException e) {
-        throw e;
-      } catch (Exception e) {
-        throw new HandlerStartException(name, "handler '" + name + "': restart stopped at slot " + slot
-            + ": its replacement could not be started: " + e.getMessage()
-            + "; the instances not yet replaced keep serving", e);
-      } finally {
-        lock.lock();
-        try {
-          if (swap == swapped) {
-            swap = null;
-          }
-        } finally {
-          lock.unlock();
-        }
-      }
-    }
-    log.info("handler '{}': every instance was replaced", name);
-  }
-
-  /** A standby of a rolling restart died before it took over: the rollout stops. */
-  private void failSwap(Instance inst, String exit) {
-    CompletableFuture<Void> s;
-    lock.lock();
-    try {
-      s = swap;
-      if (s == null || inst.proven || !inst.standby) {
-        return;
-      }
-    } finally {
-      lock.unlock();
-    }
-    s.completeExceptionally(new HandlerStartException(name, "handler '" + name + "': restart stopped: the"
-        + " replacement " + inst.name + " " + exit + " within the health window ("
-        + Engine.seconds(settings.healthWindow()) + "); the instances not yet replaced keep serving; "
-        + inst.stderrTail.describe()));
+    return lifecycle.restart();
   }
 
   // ---------------------------------------------------------------- shutdown
