@@ -54,21 +54,26 @@ public final class Render {
 
   /** TOML values as plain Java: tables to maps, arrays to lists. */
   static Object plain(Object v) {
+    return plain(v, java.util.function.UnaryOperator.identity());
+  }
+
+  /** Like {@link #plain(Object)}, passing every value that is neither a table nor an array through {@code leaf}. */
+  static Object plain(Object v, java.util.function.UnaryOperator<Object> leaf) {
     if (v instanceof TomlTable t) {
       Map<String, Object> m = new LinkedHashMap<>();
       for (String k : t.keySet()) {
-        m.put(k, plain(t.get(List.of(k))));
+        m.put(k, plain(t.get(List.of(k)), leaf));
       }
       return m;
     }
     if (v instanceof TomlArray a) {
       List<Object> l = new ArrayList<>();
       for (int i = 0; i < a.size(); i++) {
-        l.add(plain(a.get(i)));
+        l.add(plain(a.get(i), leaf));
       }
       return l;
     }
-    return v;
+    return leaf.apply(v);
   }
 
   /** A duration as messages write it: {@code 0.1s}, {@code 30s}. */

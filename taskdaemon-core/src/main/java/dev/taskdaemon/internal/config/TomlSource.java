@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.tomlj.Toml;
-import org.tomlj.TomlArray;
 import org.tomlj.TomlParseError;
 import org.tomlj.TomlParseResult;
 import org.tomlj.TomlPosition;
@@ -286,25 +285,7 @@ public final class TomlSource implements ConfigSource {
 
   /** A TOML value as plain Java (tables to maps, arrays to lists), long strings restored. */
   private Object value(TomlTable t, String key) {
-    return plain(t.get(List.of(key)));
-  }
-
-  private Object plain(Object v) {
-    if (v instanceof TomlTable t) {
-      Map<String, Object> m = new LinkedHashMap<>();
-      for (String k : t.keySet()) {
-        m.put(k, plain(t.get(List.of(k))));
-      }
-      return m;
-    }
-    if (v instanceof TomlArray a) {
-      List<Object> l = new ArrayList<>();
-      for (int i = 0; i < a.size(); i++) {
-        l.add(plain(a.get(i)));
-      }
-      return l;
-    }
-    return toml.restore(v);
+    return Render.plain(t.get(List.of(key)), toml::restore);
   }
 
   /**
