@@ -14,14 +14,6 @@ final class Deadline {
     return new Deadline(System.nanoTime() + Math.min(d.toNanos(), Long.MAX_VALUE / 4));
   }
 
-  static Deadline at(long nanoTime) {
-    return new Deadline(nanoTime);
-  }
-
-  long nanos() {
-    return atNanos;
-  }
-
   long remainingNanos() {
     return Math.max(0, atNanos - System.nanoTime());
   }

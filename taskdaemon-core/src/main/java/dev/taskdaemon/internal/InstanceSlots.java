@@ -85,11 +85,6 @@ final class InstanceSlots {
     return next;
   }
 
-  /** The slot's live instance, or its standby. */
-  boolean holds(int slot, Instance inst) {
-    return get(slot) == inst || standby(slot) == inst;
-  }
-
   /**
    * Moves {@code inst} from {@code from} to {@code to} if it is in {@code from}; returns whether it
    * moved. Allowed: STARTING→IDLE, IDLE→BUSY, BUSY→IDLE, STARTING/IDLE/BUSY→RETIRING, any→DEAD.

@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,7 +46,7 @@ public final class ApiContainerProcess implements HandlerProcess {
   private final SocketChannel attach;
   private final Demux demux;
   private final CompletableFuture<Integer> exit = new CompletableFuture<>();
-  private final AtomicReference<CompletableFuture<Void>> killing = new AtomicReference<>();
+  private final KillOnce killing = new KillOnce();
   private final OutputStream stdin;
   private volatile String engineGone;
   /** Why the attach stream was given up, when that came before the container's end. */
@@ -207,52 +206,42 @@ public final class ApiContainerProcess implements HandlerProcess {
   @Override
   public void kill(Duration bound) {
     long deadline = System.nanoTime() + bound.toNanos();
-    CompletableFuture<Void> mine = new CompletableFuture<>();
-    if (!killing.compareAndSet(null, mine)) {
+    killing.run(bound, () -> {
       try {
-        killing.get().get(Math.max(1, bound.toMillis()), TimeUnit.MILLISECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } catch (Exception e) {
-        // bounded wait is all a second caller owes
-      }
-      return;
-    }
-    try {
-      if (!exit.isDone()) {
-        api.kill(id, min(KILL_CALL_BOUND, deadline));
-        String removed = api.remove(id, min(KILL_CALL_BOUND, deadline));
-        while (removed.equals("in progress") && System.nanoTime() < deadline) {
-          if (api.inspect(id, min(KILL_CALL_BOUND, deadline)) == null) {
-            break;
+        if (!exit.isDone()) {
+          api.kill(id, min(KILL_CALL_BOUND, deadline));
+          String removed = api.remove(id, min(KILL_CALL_BOUND, deadline));
+          while (removed.equals("in progress") && System.nanoTime() < deadline) {
+            if (api.inspect(id, min(KILL_CALL_BOUND, deadline)) == null) {
+              break;
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
           }
-          LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+          if (!removed.equals("removed") && !removed.equals("gone") && !removed.equals("in progress")) {
+            LOG.warn("container {} on {}: forced removal failed: {}", name, engine, removed);
+          }
         }
-        if (!removed.equals("removed") && !removed.equals("gone") && !removed.equals("in progress")) {
-          LOG.warn("container {} on {}: forced removal failed: {}", name, engine, removed);
+      } catch (IOException e) {
+        LOG.debug("container {}: kill failed: {}", name, e.toString());
+      } finally {
+        EngineApi.closeQuietly(attach);
+        demux.endStderr();
+        try {
+          exit.get(Math.max(1, (deadline - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        } catch (Exception e) {
+          // the engine did not confirm in time; the session's cleanup at close() covers the rest
         }
       }
-    } catch (IOException e) {
-      LOG.debug("container {}: kill failed: {}", name, e.toString());
-    } finally {
-      EngineApi.closeQuietly(attach);
-      demux.endStderr();
-      try {
-        exit.get(Math.max(1, (deadline - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } catch (Exception e) {
-        // the engine did not confirm in time; the session's cleanup at close() covers the rest
-      }
-      mine.complete(null);
-    }
+    });
   }
 
   @Override
   public String describeExit(int exitCode) {
     String how = exitCode == ENGINE_GONE
         ? "the Docker engine at " + api.address() + " stopped answering: " + engineGone
-        : ExitReasons.describe(exitCode, killing.get() != null, memoryLimit, this::killCause);
+        : ExitReasons.describe(exitCode, killing.started(), memoryLimit, this::killCause);
     String broke = streamFailure;
     return broke == null ? how : how == null ? broke : broke + "; " + how;
   }
@@ -401,7 +390,7 @@ public final class ApiContainerProcess implements HandlerProcess {
           left -= n;
         }
       } catch (IOException e) {
-        if (killing.get() == null && streamFailure == null) {
+        if (!killing.started() && streamFailure == null) {
           streamFailure = e.getMessage();
         }
         endStderr();

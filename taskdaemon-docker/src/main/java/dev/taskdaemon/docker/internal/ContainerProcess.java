@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,7 +38,7 @@ public final class ContainerProcess implements HandlerProcess {
   private final String memoryLimit;
   private final Instant launched;
   private final CompletableFuture<Integer> exit;
-  private final AtomicReference<CompletableFuture<Void>> killing = new AtomicReference<>();
+  private final KillOnce killing = new KillOnce();
   private volatile Path envFile;
 
   public ContainerProcess(DockerCli cli, Endpoint engine, String name, Process client, String memoryLimit,
@@ -56,7 +55,7 @@ public final class ContainerProcess implements HandlerProcess {
       deleteEnvFile();
       // The client can die while its container runs on (someone killed the client): make sure the
       // container goes too. A clean exit needs no call: the container ended and --rm removed it.
-      if (code != null && code != 0 && killing.get() == null) {
+      if (code != null && code != 0 && !killing.started()) {
         background("remove", () -> remove(REMOVE_BOUND));
       }
     });
@@ -109,26 +108,16 @@ public final class ContainerProcess implements HandlerProcess {
   @Override
   public void kill(Duration bound) {
     long deadline = System.nanoTime() + bound.toNanos();
-    CompletableFuture<Void> mine = new CompletableFuture<>();
-    if (!killing.compareAndSet(null, mine)) {
+    killing.run(bound, () -> {
       try {
-        killing.get().get(Math.max(1, bound.toMillis()), TimeUnit.MILLISECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } catch (Exception e) {
-        // bounded wait is all a second caller owes
+        stopContainer(deadline);
+        remove(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+      } finally {
+        client.destroyForcibly();
+        awaitClient(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        deleteEnvFile();
       }
-      return;
-    }
-    try {
-      stopContainer(deadline);
-      remove(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
-    } finally {
-      client.destroyForcibly();
-      awaitClient(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
-      deleteEnvFile();
-      mine.complete(null);
-    }
+    });
   }
 
   /**
@@ -203,7 +192,7 @@ public final class ContainerProcess implements HandlerProcess {
 
   @Override
   public String describeExit(int exitCode) {
-    return ExitReasons.describe(exitCode, killing.get() != null, memoryLimit, this::killCause);
+    return ExitReasons.describe(exitCode, killing.started(), memoryLimit, this::killCause);
   }
 
   /** Asks the engine's event log why the container died; bounded, since the events come a moment late. */
