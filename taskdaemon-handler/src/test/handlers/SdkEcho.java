@@ -8,11 +8,12 @@ import java.util.List;
 
 /**
  * An echo handler written with the SDK, run by the tests as a user runs one: a single-file program,
- * {@code java -cp <sdk>:<jackson> SdkEcho.java [close-marker-file]}. Its data can ask it to fail.
+ * {@code java -cp <sdk>:<jackson> SdkEcho.java [close-marker-file [--slow-close]]}. Its data can ask it to fail.
  */
 public class SdkEcho {
   public static void main(String[] args) {
     Path marker = args.length > 0 ? Path.of(args[0]) : null;
+    boolean slowClose = args.length > 1 && args[1].equals("--slow-close");
     // A thread the function left running: the instance must still exit when stdin closes.
     Thread straggler = new Thread(() -> {
       try {
@@ -40,6 +41,9 @@ public class SdkEcho {
       return d;
     }).onClose(() -> {
       System.err.println("closing");
+      if (slowClose) {
+        Thread.sleep(1000);
+      }
       if (marker != null) {
         Files.writeString(marker, "closed");
       }

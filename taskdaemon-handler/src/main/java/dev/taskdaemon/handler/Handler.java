@@ -291,16 +291,23 @@ public final class Handler {
     }
   }
 
+  /**
+   * Closes the resources once. A second caller waits until the first has finished: SIGTERM from the
+   * engine arrives together with the end of stdin, so the shutdown hook and the main thread race here,
+   * and a hook that returned while the main thread was still closing would let the JVM halt halfway.
+   */
   private void closeResources(AtomicBoolean closed) {
-    if (!closed.compareAndSet(false, true)) {
-      return;
-    }
-    for (int i = resources.size() - 1; i >= 0; i--) {
-      try {
-        resources.get(i).close();
-      } catch (Exception e) {
-        System.err.println("handler: closing " + resources.get(i) + " failed:");
-        e.printStackTrace();
+    synchronized (closed) {
+      if (!closed.compareAndSet(false, true)) {
+        return;
+      }
+      for (int i = resources.size() - 1; i >= 0; i--) {
+        try {
+          resources.get(i).close();
+        } catch (Exception e) {
+          System.err.println("handler: closing " + resources.get(i) + " failed:");
+          e.printStackTrace();
+        }
       }
     }
   }

@@ -108,6 +108,26 @@ class HandlerProcessTest {
     assertThat(Files.readString(stderr)).contains("closing");
   }
 
+  @Test
+  void sigtermWhileTheMainThreadIsClosing_waitsForTheCloseToFinish() throws Exception {
+    // The engine's stop: stdin ends, then SIGTERM, while the resources are still closing. The
+    // shutdown hook must not return (and let the JVM halt) before the close in progress is done.
+    Path stderr = tmp.resolve("stderr");
+    List<String> cmd = sdkEcho();
+    cmd.add("--slow-close");
+    Process p = new ProcessBuilder(cmd).redirectError(stderr.toFile()).start();
+    started.add(p);
+    p.getOutputStream().close();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!(Files.exists(stderr) && Files.readString(stderr).contains("closing"))) {
+      assertThat(System.nanoTime() - deadline).as("the handler began closing").isNegative();
+      Thread.onSpinWait();
+    }
+    p.destroy(); // SIGTERM during the one-second close
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(Files.readString(tmp.resolve("closed"))).isEqualTo("closed");
+  }
+
   record Run(int exitCode, String stdout, String stderr) {}
 
   /** Runs to the end with {@code input} on stdin; output goes to files (no race with the pipes' closing). */
