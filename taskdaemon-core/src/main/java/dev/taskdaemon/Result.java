@@ -149,7 +149,9 @@ public sealed interface Result permits Result.Success, Result.Failure {
       /** The handler broke the protocol, e.g. a line longer than {@code max_line_bytes}. */
       PROTOCOL,
       /** The handler is unhealthy: its instances die whenever they start, without a task. */
-      UNAVAILABLE
+      UNAVAILABLE,
+      /** The task was cancelled ({@link TaskDaemon#cancel}, or {@code cancel(true)} on its future). */
+      CANCELLED
     }
   }
 

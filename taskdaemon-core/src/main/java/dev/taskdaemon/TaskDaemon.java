@@ -78,6 +78,101 @@ public final class TaskDaemon implements AutoCloseable {
   }
 
   /**
+   * Submits a task with per-task options (priority, an idempotency id, a delay, timeout and
+   * max_retries overrides). With an id that already exists, no second task is stored and the future
+   * completes with that task's outcome.
+   */
+  public TaskFuture submit(String taskType, Object taskData, TaskOptions options) {
+    return engine.submit(taskType, taskData, Objects.requireNonNull(options, "options"));
+  }
+
+  /**
+   * Stores a task and returns its id, without a future: the way to queue work whose outcome is read
+   * later ({@link #task}, {@link #await}), by this host, a later run of it, or another host. Returns
+   * once the task is stored; with a durable store, once it would survive {@code kill -9} of this
+   * process.
+   *
+   * @throws UnknownTaskTypeException if no handler has that name
+   * @throws TaskDataException if the data cannot be encoded
+   * @throws QueueFullException if the handler's queue_capacity is reached
+   * @throws DaemonClosedException if the daemon is closed
+   * @throws StoreException if the store cannot be written
+   */
+  public String enqueue(String taskType, Object taskData) {
+    return engine.enqueue(List.of(TaskRequest.of(taskType, taskData))).get(0);
+  }
+
+  /** Like {@link #enqueue(String, Object)}, with per-task options. */
+  public String enqueue(String taskType, Object taskData, TaskOptions options) {
+    return engine.enqueue(List.of(new TaskRequest(taskType, taskData, options))).get(0);
+  }
+
+  /**
+   * Stores a batch of tasks in one commit and returns their ids in order. Every request is checked
+   * first: when one is refused (unknown type, data that cannot be encoded), none is stored.
+   */
+  public List<String> enqueueAll(List<TaskRequest> requests) {
+    return engine.enqueue(List.copyOf(requests));
+  }
+
+  /** Stores a batch of tasks of one type, default options, in one commit; returns their ids in order. */
+  public List<String> enqueueAll(String taskType, List<?> taskData) {
+    List<TaskRequest> all = new ArrayList<>(taskData.size());
+    for (Object d : taskData) {
+      all.add(TaskRequest.of(taskType, d));
+    }
+    return engine.enqueue(all);
+  }
+
+  /** What the store knows about a task, or empty for an unknown id (or one purged after retention). */
+  public java.util.Optional<TaskInfo> task(String taskId) {
+    return engine.task(Objects.requireNonNull(taskId, "taskId"));
+  }
+
+  /** Recent tasks, newest first, filtered and paged as the query says. */
+  public List<TaskInfo> tasks(TaskQuery query) {
+    return engine.tasks(Objects.requireNonNull(query, "query"));
+  }
+
+  /**
+   * A future of the task's outcome: completes when the task is final, also for a task that an earlier
+   * run of this host or another host stored. Completes exceptionally with {@link
+   * UnknownTaskException} for an unknown id, and with {@link DaemonClosedException} if the daemon
+   * closes first.
+   */
+  public CompletableFuture<Result> await(String taskId) {
+    return engine.await(Objects.requireNonNull(taskId, "taskId"));
+  }
+
+  /**
+   * Cancels a task: a pending one becomes {@code CANCELLED} at once; a running one has its instance
+   * stopped and replaced and ends with a {@link Result.Failure} of kind {@code CANCELLED}; one that
+   * another host runs is cancelled by that host. False for an unknown id or a task that already
+   * finished.
+   */
+  public boolean cancel(String taskId) {
+    return engine.cancel(Objects.requireNonNull(taskId, "taskId"));
+  }
+
+  /**
+   * Puts a failed or cancelled task back to {@code PENDING} with a fresh retry budget; its attempt
+   * number keeps counting up. False for an unknown id or a task that is not failed or cancelled.
+   */
+  public boolean redrive(String taskId) {
+    return engine.redrive(Objects.requireNonNull(taskId, "taskId"));
+  }
+
+  /** Removes a task in any state, cancelling it first if it runs. False for an unknown id. */
+  public boolean delete(String taskId) {
+    return engine.delete(Objects.requireNonNull(taskId, "taskId"));
+  }
+
+  /** The store's kind and location, e.g. {@code memory} or {@code sqlite /var/lib/td/tasks.db}. */
+  public String store() {
+    return engine.storeDescription();
+  }
+
+  /**
    * The pool of one handler: its instances, counters, and run-time control ({@link HandlerPool#resize},
    * {@link HandlerPool#restart}).
    *
@@ -150,6 +245,7 @@ public final class TaskDaemon implements AutoCloseable {
     private ObjectMapper mapper = Json.mapper();
     private Scheduler scheduler;
     private Executor callbackExecutor;
+    private dev.taskdaemon.spi.TaskStore storeObject;
     private final List<TaskListener> listeners = new ArrayList<>();
     private final Map<String, HandlerRuntime> runtimes = new LinkedHashMap<>();
 
@@ -374,6 +470,70 @@ public final class TaskDaemon implements AutoCloseable {
     }
 
     /**
+     * Where tasks are recorded: {@code "memory"} (the default: nothing survives the process), {@code
+     * "sqlite"} (a file, with {@code taskdaemon-store-sqlite} on the class path; see {@link
+     * #storePath}) or {@code "postgres"} (a database several hosts share, with {@code
+     * taskdaemon-store-postgres}; see {@link #storeUrl}). TOML key {@code store}.
+     */
+    public Builder store(String store) {
+      return set(Keys.STORE, store);
+    }
+
+    /**
+     * A store object of your own (an implementation of {@link dev.taskdaemon.spi.TaskStore}), used
+     * instead of the {@code store} key. The daemon opens it at start and closes it at close.
+     */
+    public Builder store(dev.taskdaemon.spi.TaskStore store) {
+      this.storeObject = Objects.requireNonNull(store, "store");
+      return this;
+    }
+
+    /** The SQLite store's file. TOML key {@code store_path} (relative to the TOML file's directory). */
+    public Builder storePath(Path path) {
+      return set(Keys.STORE_PATH, Objects.requireNonNull(path, "path").toString());
+    }
+
+    /**
+     * The PostgreSQL store's JDBC URL, without a password (use {@link #storePasswordEnv}). TOML key
+     * {@code store_url}.
+     */
+    public Builder storeUrl(String jdbcUrl) {
+      return set(Keys.STORE_URL, jdbcUrl);
+    }
+
+    /**
+     * The name of the environment variable that holds the store's password, read at {@code start()}.
+     * TOML key {@code store_password_env}. The password never appears in a log or message.
+     */
+    public Builder storePasswordEnv(String variable) {
+      return set(Keys.STORE_PASSWORD_ENV, variable);
+    }
+
+    /**
+     * How long finished tasks stay in the store before they are purged in the background; default 7
+     * days. TOML key {@code retention}.
+     */
+    public Builder retention(Duration retention) {
+      return set(Keys.RETENTION, retention);
+    }
+
+    /**
+     * The most finished tasks the in-memory store keeps (the oldest go first); default 10,000, so a
+     * long-running host's heap does not grow with every task it ran. TOML key {@code retention_max_records}.
+     */
+    public Builder retentionMaxRecords(int records) {
+      return set(Keys.RETENTION_MAX_RECORDS, records);
+    }
+
+    /**
+     * With a durable store: how many tasks one claim takes from the store into a handler's window
+     * beyond its instances; default 32. TOML key {@code claim_batch}.
+     */
+    public Builder claimBatch(int tasks) {
+      return set(Keys.CLAIM_BATCH, tasks);
+    }
+
+    /**
      * Checks everything {@link #start()} checks before it starts anything: every problem of every TOML
      * source, the rules that span settings, and each runtime's rules for its handlers.
      *
@@ -401,7 +561,7 @@ public final class TaskDaemon implements AutoCloseable {
     public TaskDaemon start() {
       Map<String, HandlerRuntime> all = ConfigValidator.discoverRuntimes(runtimes);
       check(all);
-      return new TaskDaemon(Engine.start(config.toEngineConfig(listeners, all, mapper, scheduler, callbackExecutor)));
+      return new TaskDaemon(Engine.start(config.toEngineConfig(listeners, all, mapper, scheduler, callbackExecutor, storeObject)));
     }
   }
 }

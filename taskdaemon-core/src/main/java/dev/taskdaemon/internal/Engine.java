@@ -249,6 +249,43 @@ public final class Engine {
         + "); submit tasks before close(), or start a new daemon");
   }
 
+  // Lifecycle API: implemented in the next commit.
+  public TaskFuture submit(String taskType, Object taskData, dev.taskdaemon.TaskOptions options) {
+    throw new UnsupportedOperationException("not yet");
+  }
+
+  public List<String> enqueue(List<dev.taskdaemon.TaskRequest> requests) {
+    throw new UnsupportedOperationException("not yet");
+  }
+
+  public java.util.Optional<dev.taskdaemon.TaskInfo> task(String id) {
+    throw new UnsupportedOperationException("not yet");
+  }
+
+  public List<dev.taskdaemon.TaskInfo> tasks(dev.taskdaemon.TaskQuery q) {
+    throw new UnsupportedOperationException("not yet");
+  }
+
+  public CompletableFuture<Result> await(String id) {
+    throw new UnsupportedOperationException("not yet");
+  }
+
+  public boolean cancel(String id) {
+    throw new UnsupportedOperationException("not yet");
+  }
+
+  public boolean redrive(String id) {
+    throw new UnsupportedOperationException("not yet");
+  }
+
+  public boolean delete(String id) {
+    throw new UnsupportedOperationException("not yet");
+  }
+
+  public String storeDescription() {
+    return "memory";
+  }
+
   /** The pool of handler {@code name}. */
   public dev.taskdaemon.HandlerPool pool(String name) {
     Pool p = pools.get(name);

@@ -42,7 +42,11 @@ public record EngineConfig(
     Map<String, HandlerRuntime> runtimes,
     ObjectMapper mapper,
     Scheduler scheduler,
-    Executor callbackExecutor) {
+    Executor callbackExecutor,
+    dev.taskdaemon.spi.StoreSettings store,
+    dev.taskdaemon.spi.TaskStore storeObject,
+    int claimBatch,
+    boolean queueCapacitySet) {
 
   /** One handler's settings: its own where set, else the daemon-wide ones. */
   PoolSettings settingsFor(HandlerSpec h) {

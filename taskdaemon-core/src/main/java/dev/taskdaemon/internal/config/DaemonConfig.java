@@ -141,13 +141,26 @@ public final class DaemonConfig {
    * {@link ConfigValidator#validate} found no problem.
    */
   public EngineConfig toEngineConfig(List<TaskListener> listeners, Map<String, HandlerRuntime> runtimes,
-      ObjectMapper mapper, Scheduler scheduler, java.util.concurrent.Executor callbackExecutor) {
+      ObjectMapper mapper, Scheduler scheduler, java.util.concurrent.Executor callbackExecutor,
+      dev.taskdaemon.spi.TaskStore storeObject) {
     Duration healthWindow = get(Keys.HEALTH_WINDOW);
     return new EngineConfig(get(Keys.DAEMON_NAME), get(Keys.TASK_TIMEOUT), get(Keys.MAX_RETRIES),
         get(Keys.TASK_SELECTION), get(Keys.QUEUE_CAPACITY), retryBackoff(), get(Keys.DRAIN_TIMEOUT),
         get(Keys.STOP_GRACE), get(Keys.MAX_LINE_BYTES), get(Keys.SETTLE_TIME), get(Keys.RESTART_BACKOFF),
         healthWindow, get(Keys.UNHEALTHY_AFTER), get(Keys.START_TIMEOUT), get(Keys.START_CHECK),
         List.copyOf(listeners), List.copyOf(handlers.values()), Collections.unmodifiableMap(new LinkedHashMap<>(runtimes)), mapper,
-        scheduler, callbackExecutor);
+        scheduler, callbackExecutor, storeSettings(), storeObject, get(Keys.CLAIM_BATCH), isSet(Keys.QUEUE_CAPACITY));
+  }
+
+  /**
+   * The store keys, resolved. The password is read here, from the variable {@code store_password_env}
+   * names, and goes nowhere but the store.
+   */
+  public dev.taskdaemon.spi.StoreSettings storeSettings() {
+    String path = get(Keys.STORE_PATH);
+    String env = get(Keys.STORE_PASSWORD_ENV);
+    String password = env == null ? null : System.getenv(env);
+    return new dev.taskdaemon.spi.StoreSettings(get(Keys.STORE), path == null ? null : java.nio.file.Path.of(path),
+        get(Keys.STORE_URL), password, get(Keys.RETENTION), get(Keys.RETENTION_MAX_RECORDS));
   }
 }

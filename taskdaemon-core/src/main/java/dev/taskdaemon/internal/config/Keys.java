@@ -108,6 +108,25 @@ public final class Keys {
   public static final Key<Boolean> START_CHECK = key("start_check", DAEMON, Kind.bool(), false, null);
   public static final Key<Duration> START_TIMEOUT = key("start_timeout", DAEMON, Kind.seconds(false),
       Duration.ofMinutes(2), null);
+  public static final Key<String> STORE = key("store", DAEMON, Kind.string(
+      "a store name such as \"memory\", \"sqlite\" or \"postgres\"",
+      s -> s.matches("[a-z][a-z0-9_-]{0,62}")), "memory", null);
+  /** A path; the TOML source resolves a relative one against the file's directory. */
+  public static final Key<String> STORE_PATH = key("store_path", DAEMON, Kind.string(
+      "a file path such as \"tasks.db\"", s -> s.isEmpty() ? "a file path such as \"tasks.db\""
+          : s.indexOf('\0') >= 0 ? "a file path without NUL (\\u0000) characters" : null, false), null, null);
+  public static final Key<String> STORE_URL = key("store_url", DAEMON, Kind.string(
+      "a JDBC URL such as \"jdbc:postgresql://db:5432/tasks?user=td\"",
+      s -> s.startsWith("jdbc:") && !s.contains("password=")), null, null);
+  public static final Key<String> STORE_PASSWORD_ENV = key("store_password_env", DAEMON, Kind.string(
+      "the name of an environment variable such as \"TASKDAEMON_DB_PASSWORD\"",
+      s -> s.matches("[A-Za-z_][A-Za-z0-9_]{0,127}")), null, null);
+  public static final Key<Duration> RETENTION = key("retention", DAEMON, Kind.seconds(false),
+      Duration.ofDays(7), null);
+  public static final Key<Integer> RETENTION_MAX_RECORDS = key("retention_max_records", DAEMON,
+      Kind.integer(0, Integer.MAX_VALUE, "an integer, 0 or more", "an integer from 0 to 2147483647"), 10_000, null);
+  public static final Key<Integer> CLAIM_BATCH = key("claim_batch", DAEMON,
+      Kind.integer(1, 10_000, "an integer from 1 to 10000", "an integer from 1 to 10000"), 32, null);
 
   // ---- Code only: set through TaskDaemon.Builder. ----
   public static final Key<Backoff> RESTART_BACKOFF = key("restart_backoff", CODE, Kind.object("a back-off"),

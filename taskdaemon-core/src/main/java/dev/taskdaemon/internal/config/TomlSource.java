@@ -162,6 +162,8 @@ public final class TomlSource implements ConfigSource {
         Object converted = k.fromToml(v);
         if (backoff.accepts(k)) {
           backoff.put(k, converted, v, where);
+        } else if (k == Keys.STORE_PATH && baseDir != null && !Path.of((String) converted).isAbsolute()) {
+          c = set(c, k, baseDir.resolve((String) converted).normalize().toString());
         } else {
           c = set(c, k, converted);
         }

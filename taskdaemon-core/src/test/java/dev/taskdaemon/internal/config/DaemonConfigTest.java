@@ -53,7 +53,7 @@ class DaemonConfigTest {
         + "[handlers.a]\ncommand = [\"true\"]\nsettle_time = 0\n[handlers.b]\ncommand = [\"true\"]\n", "h.toml", null)
         .applyTo(DaemonConfig.EMPTY);
     assertThat(c.problems()).isEmpty();
-    EngineConfig e = c.toEngineConfig(List.of(), Map.of(), null, null, null);
+    EngineConfig e = c.toEngineConfig(List.of(), Map.of(), null, null, null, null);
     assertThat(e.settleTime()).isEqualTo(Duration.ofMillis(200));
     assertThat(e.startCheck()).isTrue();
     assertThat(e.startTimeout()).isEqualTo(Duration.ofSeconds(9));
@@ -63,7 +63,7 @@ class DaemonConfigTest {
     assertThat(e.handlers()).extracting(HandlerSpec::settleTime).containsExactly(Duration.ZERO, null);
     assertThat(EngineConfigAccess.settleTimes(e)).containsExactly(Duration.ZERO, Duration.ofMillis(200));
     assertThat(EngineConfigAccess.healthWindows(e)).containsExactly(Duration.ofSeconds(1), Duration.ofSeconds(1));
-    assertThat(DaemonConfig.EMPTY.toEngineConfig(List.of(), Map.of(), null, null, null).startCheck()).isFalse();
+    assertThat(DaemonConfig.EMPTY.toEngineConfig(List.of(), Map.of(), null, null, null, null).startCheck()).isFalse();
   }
 
   @Test
