@@ -6,7 +6,6 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.NullNode;
 import dev.taskdaemon.Result;
 import dev.taskdaemon.Task;
@@ -55,23 +54,6 @@ public final class Codec {
   /** Encodes {@code task} as one request line, ending in {@code \n}. */
   public static byte[] encode(Task task) {
     return request(task.taskId(), jsonString(task.taskType()), task.taskDataBytes(), task.attempt());
-  }
-
-  /**
-   * Task data as the UTF-8 JSON a request carries, encoded by {@code mapper}. A {@link JsonNode} given
-   * to the engine's default mapper is written in one pass by {@link TreeWriter}, byte for byte what
-   * the mapper would write (the mapper's generator costs about three times as much per value).
-   *
-   * @throws IOException whatever the mapper throws for data it cannot encode
-   */
-  public static byte[] encodeData(ObjectMapper mapper, Object data) throws IOException {
-    if (data instanceof JsonNode && mapper == Json.mapper()) {
-      byte[] fast = TreeWriter.write((JsonNode) data);
-      if (fast != null) {
-        return fast;
-      }
-    }
-    return mapper.writeValueAsBytes(data);
   }
 
   /** {@code s} as a JSON string literal, quotes included, in UTF-8. */
