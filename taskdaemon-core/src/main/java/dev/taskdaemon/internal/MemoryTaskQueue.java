@@ -68,7 +68,13 @@ final class MemoryTaskQueue implements TaskQueue {
       }
       return true;
     }
-    return waiting.remove(t);
+    if (waiting.remove(t)) {
+      if (t.attempt == t.firstAttempt) {
+        admitted--; // a delayed new task
+      }
+      return true;
+    }
+    return false;
   }
 
   @Override

@@ -26,6 +26,11 @@ final class PendingTask {
   boolean finished;
   /** Cancelled before it was admitted to the queue. Guarded by the pool lock. */
   boolean cancelled;
+  /**
+   * In memory, a retry waiting out its back-off: its record shows it pending and held by nobody, until
+   * the next attempt's start takes it back.
+   */
+  volatile boolean released;
 
   PendingTask(Task first, int priority, long seq, TaskFuture future) {
     this(first, priority, seq, future, null, null, 0);
