@@ -253,6 +253,9 @@ public final class Codec {
         if (resultFrom < off || resultTo > off + len || resultFrom >= resultTo) {
           return null; // not expected from the parser; the tree path is always right
         }
+        if (!ResponseScanner.validUtf8(buf, resultFrom, resultTo)) {
+          return null; // the parser lets some bad forms through; the kept bytes must be UTF-8
+        }
         return new Response(Result.Success.ofJson(Arrays.copyOfRange(buf, resultFrom, resultTo)), taskId);
       case "error":
         return new Response(new Result.Failure(errorNull ? MISSING_ERROR : error, retryable), taskId);

@@ -15,8 +15,9 @@ import java.nio.charset.StandardCharsets;
  * at most {@link #MAX_NUMBER} characters, at most {@link #MAX_DEPTH} levels of nesting. Everything
  * else ({@link #scan} returns false) goes on to the parser-based passes, which give every line its
  * meaning and every rejection its message. So a line it accepts is one the parser accepts with the
- * same fields; bytes inside result strings are not checked for UTF-8 (a result is decoded with
- * replacement characters when read, as a response is).
+ * same fields. It accepts only well-formed UTF-8 (no overlong forms, no encoded surrogates), so the
+ * result bytes a success keeps are valid UTF-8 wherever they go (a store's text column); a line with
+ * bad bytes goes to the tree pass, which decodes it with replacement characters.
  *
  * <p>One instance per line; not thread-safe.
  */
@@ -249,8 +250,8 @@ final class ResponseScanner {
   }
 
   /**
-   * A string at {@code i} (on its quote) with valid escapes. Raw control characters are allowed (the
-   * results parser accepts them); bytes of 0x80 and up are passed over unchecked.
+   * A string at {@code i} (on its quote) with valid escapes and well-formed UTF-8. Raw control
+   * characters are allowed (the results parser accepts them).
    */
   private boolean string() {
     byte[] a = b;
@@ -286,11 +287,75 @@ final class ResponseScanner {
           default:
             return false;
         }
-      } else {
+      } else if (c >= 0) {
         p++;
+      } else {
+        p = utf8(a, p, e);
+        if (p < 0) {
+          return false;
+        }
       }
     }
     return false;
+  }
+
+  /**
+   * The end of the well-formed UTF-8 sequence of two to four bytes at {@code p}, or -1: RFC 3629's
+   * table, so no overlong form, no encoded surrogate, nothing above U+10FFFF.
+   */
+  static int utf8(byte[] a, int p, int e) {
+    int b0 = a[p] & 0xFF;
+    int n;
+    int lo = 0x80;
+    int hi = 0xBF;
+    if (b0 >= 0xC2 && b0 <= 0xDF) {
+      n = 1;
+    } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+      n = 2;
+      if (b0 == 0xE0) {
+        lo = 0xA0;
+      } else if (b0 == 0xED) {
+        hi = 0x9F;
+      }
+    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+      n = 3;
+      if (b0 == 0xF0) {
+        lo = 0x90;
+      } else if (b0 == 0xF4) {
+        hi = 0x8F;
+      }
+    } else {
+      return -1;
+    }
+    if (p + n >= e) {
+      return -1;
+    }
+    int b1 = a[p + 1] & 0xFF;
+    if (b1 < lo || b1 > hi) {
+      return -1;
+    }
+    for (int k = 2; k <= n; k++) {
+      if ((a[p + k] & 0xC0) != 0x80) {
+        return -1;
+      }
+    }
+    return p + n + 1;
+  }
+
+  /** True when {@code [from, to)} is well-formed UTF-8. */
+  static boolean validUtf8(byte[] a, int from, int to) {
+    int p = from;
+    while (p < to) {
+      if (a[p] >= 0) {
+        p++;
+      } else {
+        p = utf8(a, p, to);
+        if (p < 0) {
+          return false;
+        }
+      }
+    }
+    return true;
   }
 
   private static boolean hex(byte c) {

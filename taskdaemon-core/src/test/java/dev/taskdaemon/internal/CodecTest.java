@@ -292,4 +292,34 @@ class CodecTest {
     byte[] ok = "{\"status\":\"success\",\"result\":[1,{\"k\":\"v\\u00e9\\\"\"}]}".getBytes(StandardCharsets.UTF_8);
     assertThat(new ResponseScanner(ok, 0, ok.length).scan()).isTrue();
   }
+
+  /**
+   * A success keeps its result's bytes only when they are well-formed UTF-8: a store writes them to a
+   * text column, which refuses bad bytes. Any other result is decoded with replacement characters and
+   * written out again as valid UTF-8.
+   */
+  @Test
+  void theResultBytesASuccessKeeps_areAlwaysWellFormedUtf8() throws Exception {
+    int[][] bad = {{0xFF}, {0xC0, 0x80}, {0xE0, 0x80, 0x80}, {0xED, 0xA0, 0x80}, {0xF4, 0x90, 0x80, 0x80},
+        {0xC3}, {0xE2, 0x9C}, {0x80}, {0xF8, 0x88, 0x80, 0x80, 0x80}};
+    int[][] good = {{0xC3, 0xA9}, {0xE2, 0x9C, 0x93}, {0xF0, 0x9F, 0x98, 0x80}, {0xED, 0x9F, 0xBF}, {0xF4, 0x8F, 0xBF, 0xBF}};
+    for (int[][] set : new int[][][] {bad, good}) {
+      for (int[] seq : set) {
+        java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+        line.writeBytes("{\"status\":\"success\",\"result\":[\"a".getBytes(StandardCharsets.UTF_8));
+        for (int b : seq) {
+          line.write(b);
+        }
+        line.writeBytes("b\"]}".getBytes(StandardCharsets.UTF_8));
+        byte[] b = line.toByteArray();
+        Result.Success s = Codec.decode(b, 0, b.length).asSuccess();
+        byte[] kept = s.utf8Json();
+        String text = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(kept)).toString();
+        assertThat(Json.results().readTree(text).get(0).asText()).startsWith("a").endsWith("b");
+        if (set == good) {
+          assertThat(kept).isEqualTo(java.util.Arrays.copyOfRange(b, b.length - 7 - seq.length, b.length - 1));
+        }
+      }
+    }
+  }
 }
