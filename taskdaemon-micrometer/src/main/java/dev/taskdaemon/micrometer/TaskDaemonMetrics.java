@@ -55,7 +55,7 @@ import java.util.concurrent.TimeUnit;
 public final class TaskDaemonMetrics implements MeterBinder, TaskListener, AutoCloseable {
 
   /** How long {@link #monitor} waits for the first event that proves this listens to the daemon. */
-  static final Duration REGISTRATION_WAIT = Duration.ofSeconds(10);
+  static final Duration REGISTRATION_WAIT = Duration.ofSeconds(5);
 
   private final Options options;
   private final EventCounts counts = new EventCounts();
@@ -88,7 +88,7 @@ public final class TaskDaemonMetrics implements MeterBinder, TaskListener, AutoC
 
   /**
    * Points the gauges at {@code daemon}, the daemon this was given to with {@code
-   * TaskDaemon.Builder.listener(this)}. Waits (at most 10 s) until
+   * TaskDaemon.Builder.listener(this)}. Waits (at most 5 s) until
    * the daemon's first event reaches this listener, which happens within milliseconds of {@code
    * start()} when it was registered.
    *
