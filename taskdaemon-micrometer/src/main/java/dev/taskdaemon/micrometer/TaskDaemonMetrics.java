@@ -69,7 +69,7 @@ public final class TaskDaemonMetrics implements MeterBinder, TaskListener, AutoC
   // Guarded by this.
   private Pools pools;
   private String daemonName;
-  private boolean closed;
+  private volatile boolean closed;
 
   /** Meters with the names of {@code docs/metrics.md} and no extra tags. */
   public TaskDaemonMetrics() {
