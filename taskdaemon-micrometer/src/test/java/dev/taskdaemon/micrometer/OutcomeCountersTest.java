@@ -10,12 +10,14 @@ import dev.taskdaemon.TaskDaemon;
 import dev.taskdaemon.TaskFuture;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Known outcomes on real processes give exact counts: every task of every kind of ending is counted
@@ -85,6 +87,36 @@ class OutcomeCountersTest {
     assertThat(workStats.succeeded()).isEqualTo(4);
     assertThat(workStats.failed()).isEqualTo(2);
     assertThat(workStats.retried()).isEqualTo(2);
+  }
+
+  @Test
+  void cancelledTasks_countAsCancelled_andOnlyTheRunningOneAsAnAttempt(@TempDir Path dir) throws Exception {
+    MeterRegistry registry = new SimpleMeterRegistry();
+    TaskDaemonMetrics metrics = new TaskDaemonMetrics();
+    Result running;
+    Result queued;
+    try (TaskDaemon daemon = TaskDaemon.builder().name("cancels")
+        .handler(Sh.blocking("block", dir.resolve("never")).instances(1).build())
+        .listener(metrics)
+        .start()) {
+      metrics.monitor(daemon).bindTo(registry);
+      TaskFuture first = daemon.submit("block", Map.of("n", 1));
+      TaskFuture second = daemon.submit("block", Map.of("n", 2));
+      Awaitility.await().atMost(Duration.ofSeconds(30))
+          .until(() -> daemon.stats("block").inFlight() == 1 && daemon.stats("block").queued() == 1);
+      assertThat(daemon.cancel(second.taskId())).isTrue();
+      assertThat(daemon.cancel(first.taskId())).isTrue();
+      running = Sh.get(first);
+      queued = Sh.get(second);
+    }
+    assertThat(running.asFailure().kind()).isEqualTo(Kind.CANCELLED);
+    assertThat(queued.asFailure().kind()).isEqualTo(Kind.CANCELLED);
+    Read m = new Read(registry);
+    assertThat(m.count("taskdaemon.tasks.submitted", "handler", "block")).isEqualTo(2);
+    assertThat(m.completed("block")).containsEntry("cancelled", 2.0).containsEntry("success", 0.0);
+    assertThat(m.timerCounts("taskdaemon.task.attempt", "block")).isEqualTo(Map.of("cancelled", 1L));
+    assertThat(registry.get("taskdaemon.task.queue.wait").tags("handler", "block").timer().count())
+        .as("the queued task never started").isEqualTo(1);
   }
 
   @Test
