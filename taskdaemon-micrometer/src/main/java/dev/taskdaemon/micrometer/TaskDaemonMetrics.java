@@ -88,9 +88,8 @@ public final class TaskDaemonMetrics implements MeterBinder, TaskListener, AutoC
 
   /**
    * Points the gauges at {@code daemon}, the daemon this was given to with {@code
-   * TaskDaemon.Builder.listener(this)}. Waits (at most 5 s) until
-   * the daemon's first event reaches this listener, which happens within milliseconds of {@code
-   * start()} when it was registered.
+   * TaskDaemon.Builder.listener(this)}. Waits (at most 5 s) until the daemon's first event reaches
+   * this listener, which happens within milliseconds of {@code start()} when it was registered.
    *
    * @return this, to call {@link #bindTo} on
    * @throws IllegalStateException if this was not registered as the daemon's listener, already
@@ -104,9 +103,7 @@ public final class TaskDaemonMetrics implements MeterBinder, TaskListener, AutoC
         if (pools.belongsTo(daemon)) {
           return this;
         }
-        throw new IllegalStateException("this TaskDaemonMetrics already monitors daemon '" + daemonName
-            + "'; one TaskDaemonMetrics serves one daemon: create another for daemon '" + daemon.name()
-            + "' and give it to that daemon's builder with listener(...)");
+        throw monitorsAnother(daemon);
       }
     }
     awaitRegistration(daemon);
@@ -116,11 +113,16 @@ public final class TaskDaemonMetrics implements MeterBinder, TaskListener, AutoC
         pools = new Pools(daemon);
         daemonName = daemon.name();
       } else if (!pools.belongsTo(daemon)) {
-        throw new IllegalStateException("this TaskDaemonMetrics already monitors daemon '" + daemonName
-            + "'; one TaskDaemonMetrics serves one daemon");
+        throw monitorsAnother(daemon); // another thread's monitor() won while this one waited
       }
     }
     return this;
+  }
+
+  private IllegalStateException monitorsAnother(TaskDaemon daemon) {
+    return new IllegalStateException("this TaskDaemonMetrics already monitors daemon '" + daemonName
+        + "'; one TaskDaemonMetrics serves one daemon: create another for daemon '" + daemon.name()
+        + "' and give it to that daemon's builder with listener(...)");
   }
 
   private void awaitRegistration(TaskDaemon daemon) {
