@@ -1,0 +1,305 @@
+package dev.taskdaemon.store.sqlite.internal;
+
+import dev.taskdaemon.QueueOrder;
+import dev.taskdaemon.StoreException;
+import dev.taskdaemon.TaskStatus;
+import dev.taskdaemon.spi.StoreWrite;
+import dev.taskdaemon.spi.StoredTask;
+import dev.taskdaemon.spi.TaskStore.CancelOutcome;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The one connection that changes the file, behind one lock: every method is one transaction, with
+ * statements prepared once and values only ever bound. Since one daemon owns the file (the lock file
+ * sees to that), this lock is all that orders claims: no two claims can return the same task.
+ */
+public final class WriteSide implements AutoCloseable {
+  /** Rows a purge removes per transaction, so enqueues wait at most one chunk for it. */
+  static final int PURGE_CHUNK = 2000;
+  private static final String CLAIMABLE = "task_type = ? AND " + Schema.OPEN + " AND cancel_requested = 0"
+      + " AND (not_before IS NULL OR not_before <= ?) AND (owner IS NULL OR lease_until IS NULL OR lease_until <= ?)";
+
+  private final Path file;
+  private final Connection c;
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Statement plain;
+  private final PreparedStatement insert;
+  private final PreparedStatement start;
+  private final PreparedStatement release;
+  private final PreparedStatement finishOwned;
+  private final PreparedStatement finishFree;
+  private final Map<QueueOrder, PreparedStatement> claim = new EnumMap<>(QueueOrder.class);
+  private final PreparedStatement renew;
+  private final PreparedStatement cancelLookup;
+  private final PreparedStatement cancelRequest;
+  private final PreparedStatement cancelNow;
+  private final PreparedStatement redrive;
+  private final PreparedStatement delete;
+  private final PreparedStatement purge;
+  private boolean closed;
+
+  public WriteSide(Path file, Connection c) throws SQLException {
+    this.file = file;
+    this.c = c;
+    this.plain = c.createStatement();
+    this.insert = c.prepareStatement(Rows.INSERT);
+    this.start = c.prepareStatement("UPDATE tasks SET status = 'processing', attempts = MAX(attempts, ?), "
+        + "updated_at = ?, not_before = NULL WHERE id = ? AND owner = ? AND " + Schema.OPEN);
+    this.release = c.prepareStatement("UPDATE tasks SET status = 'pending', owner = NULL, lease_until = NULL, "
+        + "not_before = ?, last_error = COALESCE(?, last_error), updated_at = ? WHERE id = ? AND owner = ? AND "
+        + Schema.OPEN);
+    String finish = "UPDATE tasks SET status = ?, result = ?, error_kind = ?, last_error = COALESCE(?, last_error), "
+        + "updated_at = ?, owner = NULL, lease_until = NULL, not_before = NULL, cancel_requested = 0 "
+        + "WHERE id = ? AND " + Schema.OPEN;
+    this.finishOwned = c.prepareStatement(finish + " AND owner = ?");
+    this.finishFree = c.prepareStatement(finish
+        + " AND (owner IS NULL OR (lease_until IS NOT NULL AND lease_until <= ?))");
+    for (QueueOrder order : QueueOrder.values()) {
+      String by = switch (order) {
+        case LIFO -> "seq DESC";
+        case PRIORITY -> "priority DESC, seq";
+        default -> "seq";
+      };
+      claim.put(order, c.prepareStatement("UPDATE tasks SET status = 'pending', attempts = attempts + 1, owner = ?, "
+          + "lease_until = ?, updated_at = ?, result = NULL, error_kind = NULL WHERE seq IN (SELECT seq FROM tasks "
+          + "WHERE " + CLAIMABLE + " ORDER BY " + by + " LIMIT ?) RETURNING " + Rows.COLUMNS));
+    }
+    this.renew = c.prepareStatement("UPDATE tasks SET lease_until = ? WHERE owner = ? AND " + Schema.OPEN);
+    this.cancelLookup = c.prepareStatement("SELECT status, owner, lease_until FROM tasks WHERE id = ?");
+    this.cancelRequest = c.prepareStatement("UPDATE tasks SET cancel_requested = 1, updated_at = ? WHERE id = ?");
+    this.cancelNow = c.prepareStatement("UPDATE tasks SET status = 'cancelled', owner = NULL, lease_until = NULL, "
+        + "not_before = NULL, result = NULL, error_kind = 'CANCELLED', last_error = ?, cancel_requested = 0, "
+        + "updated_at = ? WHERE id = ?");
+    this.redrive = c.prepareStatement("UPDATE tasks SET status = 'pending', retry_base = attempts, updated_at = ?, "
+        + "not_before = NULL, owner = NULL, lease_until = NULL, result = NULL, error_kind = NULL, "
+        + "cancel_requested = 0 WHERE id = ? AND status IN ('failed', 'cancelled')");
+    this.delete = c.prepareStatement("DELETE FROM tasks WHERE id = ?");
+    this.purge = c.prepareStatement("DELETE FROM tasks WHERE seq IN (SELECT seq FROM tasks WHERE " + Schema.FINAL
+        + " AND updated_at < ? LIMIT " + PURGE_CHUNK + ")");
+  }
+
+  private interface Work<T> {
+    T run() throws SQLException;
+  }
+
+  /** Runs {@code work} in one transaction that takes the write lock at once, and commits. */
+  private <T> T transact(String what, Work<T> work) {
+    lock.lock();
+    try {
+      if (closed) {
+        throw new StoreException("SQLite store " + file + " is closed, could not " + what);
+      }
+      plain.execute("BEGIN IMMEDIATE");
+      boolean committed = false;
+      try {
+        T out = work.run();
+        plain.execute("COMMIT");
+        committed = true;
+        return out;
+      } finally {
+        if (!committed) {
+          rollback();
+        }
+      }
+    } catch (SQLException e) {
+      throw SqliteErrors.wrap(file, what, e);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Ends a failed transaction. A failed COMMIT can leave it open, and it must not linger into the next
+   * call; when SQLite already rolled it back (a full disk does), this ROLLBACK fails harmlessly.
+   */
+  private void rollback() {
+    try {
+      plain.execute("ROLLBACK");
+    } catch (SQLException ignored) {
+      // The first failure is the one to report.
+    }
+  }
+
+  public List<Boolean> write(List<StoreWrite> writes) {
+    return transact("write " + writes.size() + " task change(s)", () -> {
+      List<Boolean> out = new ArrayList<>(writes.size());
+      for (StoreWrite w : writes) {
+        out.add(apply(w));
+      }
+      return out;
+    });
+  }
+
+  private boolean apply(StoreWrite w) throws SQLException {
+    if (w instanceof StoreWrite.Insert ins) {
+      Rows.bindInsert(insert, ins.task());
+      return insert.executeUpdate() == 1;
+    }
+    if (w instanceof StoreWrite.Start s) {
+      start.setInt(1, s.attempt());
+      start.setLong(2, s.at().toEpochMilli());
+      start.setString(3, s.id());
+      start.setString(4, s.owner());
+      return start.executeUpdate() == 1;
+    }
+    if (w instanceof StoreWrite.Release r) {
+      Rows.setTime(release, 1, r.notBefore());
+      release.setString(2, r.lastError());
+      release.setLong(3, r.at().toEpochMilli());
+      release.setString(4, r.id());
+      release.setString(5, r.owner());
+      return release.executeUpdate() == 1;
+    }
+    StoreWrite.Finish f = (StoreWrite.Finish) w;
+    PreparedStatement ps = f.owner() != null ? finishOwned : finishFree;
+    ps.setString(1, f.status().wireName());
+    ps.setBytes(2, f.resultJson());
+    ps.setString(3, f.errorKind());
+    ps.setString(4, f.error());
+    ps.setLong(5, f.at().toEpochMilli());
+    ps.setString(6, f.id());
+    if (f.owner() != null) {
+      ps.setString(7, f.owner());
+    } else {
+      ps.setLong(7, f.at().toEpochMilli());
+    }
+    return ps.executeUpdate() == 1;
+  }
+
+  public List<StoredTask> claim(String taskType, QueueOrder order, int max, String owner, Instant now,
+      Instant leaseUntil) {
+    return transact("claim tasks of type '" + taskType + "'", () -> {
+      PreparedStatement ps = claim.get(order);
+      ps.setString(1, owner);
+      ps.setLong(2, leaseUntil.toEpochMilli());
+      ps.setLong(3, now.toEpochMilli());
+      ps.setString(4, taskType);
+      ps.setLong(5, now.toEpochMilli());
+      ps.setLong(6, now.toEpochMilli());
+      ps.setInt(7, max);
+      List<Rows.Row> rows = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          rows.add(Rows.read(rs));
+        }
+      }
+      rows.sort(Rows.claimOrder(order));
+      return rows.stream().map(Rows.Row::task).toList();
+    });
+  }
+
+  public int renewLeases(String owner, Instant leaseUntil) {
+    return transact("renew the leases of " + owner, () -> {
+      renew.setLong(1, leaseUntil.toEpochMilli());
+      renew.setString(2, owner);
+      return renew.executeUpdate();
+    });
+  }
+
+  public CancelOutcome cancel(String id, String error, Instant now) {
+    return transact("cancel task " + id, () -> {
+      cancelLookup.setString(1, id);
+      boolean held;
+      try (ResultSet rs = cancelLookup.executeQuery()) {
+        if (!rs.next()) {
+          return CancelOutcome.UNKNOWN;
+        }
+        if (TaskStatus.parse(rs.getString(1)).isFinal()) {
+          return CancelOutcome.ALREADY_FINAL;
+        }
+        String owner = rs.getString(2);
+        long lease = rs.getLong(3);
+        held = owner != null && !rs.wasNull() && lease > now.toEpochMilli();
+      }
+      if (held) {
+        cancelRequest.setLong(1, now.toEpochMilli());
+        cancelRequest.setString(2, id);
+        cancelRequest.executeUpdate();
+        return CancelOutcome.REQUESTED;
+      }
+      cancelNow.setString(1, error);
+      cancelNow.setLong(2, now.toEpochMilli());
+      cancelNow.setString(3, id);
+      cancelNow.executeUpdate();
+      return CancelOutcome.CANCELLED;
+    });
+  }
+
+  public boolean redrive(String id, Instant now) {
+    return transact("redrive task " + id, () -> {
+      redrive.setLong(1, now.toEpochMilli());
+      redrive.setString(2, id);
+      return redrive.executeUpdate() == 1;
+    });
+  }
+
+  public boolean delete(String id) {
+    return transact("delete task " + id, () -> {
+      delete.setString(1, id);
+      return delete.executeUpdate() == 1;
+    });
+  }
+
+  /** Purges in chunks, each its own transaction, so that a large purge never stalls the writes. */
+  public int purge(Instant cutoff) {
+    int total = 0;
+    while (true) {
+      int n = transact("purge finished tasks", () -> {
+        purge.setLong(1, cutoff.toEpochMilli());
+        return purge.executeUpdate();
+      });
+      total += n;
+      if (n < PURGE_CHUNK) {
+        return total;
+      }
+    }
+  }
+
+  /**
+   * At open: nobody else can hold a task of this file, so every lease an earlier run left is void. Its
+   * tasks become claimable at once; one whose cancellation was asked for is cancelled, since the host
+   * that was to end it is gone.
+   */
+  public void expireLeases(Instant now, String cancelledMessage) {
+    transact("expire the leases of earlier runs", () -> {
+      try (PreparedStatement cancel = c.prepareStatement("UPDATE tasks SET status = 'cancelled', owner = NULL, "
+          + "lease_until = NULL, not_before = NULL, result = NULL, error_kind = 'CANCELLED', last_error = ?, "
+          + "cancel_requested = 0, updated_at = ? WHERE cancel_requested = 1 AND " + Schema.OPEN);
+          PreparedStatement free = c.prepareStatement("UPDATE tasks SET status = 'pending', owner = NULL, "
+              + "lease_until = NULL, updated_at = ? WHERE owner IS NOT NULL AND " + Schema.OPEN)) {
+        cancel.setString(1, cancelledMessage);
+        cancel.setLong(2, now.toEpochMilli());
+        cancel.executeUpdate();
+        free.setLong(1, now.toEpochMilli());
+        free.executeUpdate();
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public void close() {
+    lock.lock();
+    try {
+      if (!closed) {
+        closed = true;
+        c.close();
+      }
+    } catch (SQLException e) {
+      throw SqliteErrors.wrap(file, "close its write connection", e);
+    } finally {
+      lock.unlock();
+    }
+  }
+}
