@@ -52,6 +52,7 @@ public final class SqliteTaskStore implements TaskStore {
   private volatile WriteSide writer;
   private volatile ReadSide reader;
   private boolean opened;
+  private volatile boolean closed;
 
   private SqliteTaskStore(Builder b) {
     this.file = b.file;
@@ -180,7 +181,7 @@ public final class SqliteTaskStore implements TaskStore {
   private WriteSide writer() {
     WriteSide w = writer;
     if (w == null) {
-      throw new StoreException("SQLite store " + file + " is not open");
+      throw notOpen();
     }
     return w;
   }
@@ -188,9 +189,13 @@ public final class SqliteTaskStore implements TaskStore {
   private ReadSide reader() {
     ReadSide r = reader;
     if (r == null) {
-      throw new StoreException("SQLite store " + file + " is not open");
+      throw notOpen();
     }
     return r;
+  }
+
+  private StoreException notOpen() {
+    return new StoreException("SQLite store " + file + (closed ? " is closed" : " is not open yet"));
   }
 
   @Override
@@ -264,6 +269,7 @@ public final class SqliteTaskStore implements TaskStore {
   @Override
   public void close() {
     synchronized (lifecycle) {
+      closed = true;
       closeSides();
     }
   }

@@ -87,7 +87,8 @@ public final class FileCheck {
       }
     }
     if (!(problems.size() == 1 && "ok".equals(problems.get(0)))) {
-      throw new StoreException(SqliteErrors.corrupt(file, "SQLite's quick_check found " + String.join("; ", problems)));
+      throw new StoreException(SqliteErrors.corrupt(file, "SQLite's quick_check found "
+          + String.join("; ", problems).replace('\n', ' ')));
     }
   }
 }

@@ -26,6 +26,10 @@ public final class ReadSide implements AutoCloseable {
   /** Ids per {@code IN (...)} lookup; SQLite allows many more parameters, this keeps statements small. */
   private static final int IDS_PER_QUERY = 500;
 
+  /** The backlog: open rows of a type that nobody holds (parameters: task type, now). */
+  static final String COUNT_PENDING = "SELECT count(*) FROM tasks INDEXED BY tasks_claim_fifo WHERE task_type = ? AND "
+      + Schema.OPEN + " AND (owner IS NULL OR lease_until IS NULL OR lease_until <= ?)";
+
   private final Path file;
   private final Connection c;
   private final ReentrantLock lock = new ReentrantLock();
@@ -40,8 +44,7 @@ public final class ReadSide implements AutoCloseable {
     this.find = c.prepareStatement("SELECT " + Rows.COLUMNS + " FROM tasks WHERE id = ?");
     this.cancelRequested = c.prepareStatement("SELECT id FROM tasks WHERE owner = ? AND cancel_requested = 1 AND "
         + Schema.OPEN + " ORDER BY seq");
-    this.countPending = c.prepareStatement("SELECT count(*) FROM tasks WHERE task_type = ? AND " + Schema.OPEN
-        + " AND (owner IS NULL OR lease_until IS NULL OR lease_until <= ?)");
+    this.countPending = c.prepareStatement(COUNT_PENDING);
   }
 
   private interface Work<T> {

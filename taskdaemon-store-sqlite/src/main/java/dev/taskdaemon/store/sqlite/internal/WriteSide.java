@@ -27,6 +27,10 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class WriteSide implements AutoCloseable {
   /** Rows a purge removes per transaction, so enqueues wait at most one chunk for it. */
   static final int PURGE_CHUNK = 2000;
+  /**
+   * What a claim may take. Claims name their index (INDEXED BY): the planner, which has no statistics,
+   * would otherwise pick the listing index on (task_type, seq) and walk every finished row too.
+   */
   private static final String CLAIMABLE = "task_type = ? AND " + Schema.OPEN + " AND cancel_requested = 0"
       + " AND (not_before IS NULL OR not_before <= ?) AND (owner IS NULL OR lease_until IS NULL OR lease_until <= ?)";
 
@@ -66,14 +70,7 @@ public final class WriteSide implements AutoCloseable {
     this.finishFree = c.prepareStatement(finish
         + " AND (owner IS NULL OR (lease_until IS NOT NULL AND lease_until <= ?))");
     for (QueueOrder order : QueueOrder.values()) {
-      String by = switch (order) {
-        case LIFO -> "seq DESC";
-        case PRIORITY -> "priority DESC, seq";
-        default -> "seq";
-      };
-      claim.put(order, c.prepareStatement("UPDATE tasks SET status = 'pending', attempts = attempts + 1, owner = ?, "
-          + "lease_until = ?, updated_at = ?, result = NULL, error_kind = NULL WHERE seq IN (SELECT seq FROM tasks "
-          + "WHERE " + CLAIMABLE + " ORDER BY " + by + " LIMIT ?) RETURNING " + Rows.COLUMNS));
+      claim.put(order, c.prepareStatement(claimSql(order)));
     }
     this.renew = c.prepareStatement("UPDATE tasks SET lease_until = ? WHERE owner = ? AND " + Schema.OPEN);
     this.cancelLookup = c.prepareStatement("SELECT status, owner, lease_until FROM tasks WHERE id = ?");
@@ -87,6 +84,18 @@ public final class WriteSide implements AutoCloseable {
     this.delete = c.prepareStatement("DELETE FROM tasks WHERE id = ?");
     this.purge = c.prepareStatement("DELETE FROM tasks WHERE seq IN (SELECT seq FROM tasks WHERE " + Schema.FINAL
         + " AND updated_at < ? LIMIT " + PURGE_CHUNK + ")");
+  }
+
+  /** A claim in {@code order}: its parameters are owner, lease, now, task type, now, now, max. */
+  static String claimSql(QueueOrder order) {
+    String indexAndOrder = switch (order) {
+      case LIFO -> "tasks_claim_fifo WHERE " + CLAIMABLE + " ORDER BY seq DESC";
+      case PRIORITY -> "tasks_claim_priority WHERE " + CLAIMABLE + " ORDER BY priority DESC, seq";
+      default -> "tasks_claim_fifo WHERE " + CLAIMABLE + " ORDER BY seq";
+    };
+    return "UPDATE tasks SET status = 'pending', attempts = attempts + 1, owner = ?, lease_until = ?, updated_at = ?, "
+        + "result = NULL, error_kind = NULL WHERE seq IN (SELECT seq FROM tasks INDEXED BY " + indexAndOrder
+        + " LIMIT ?) RETURNING " + Rows.COLUMNS;
   }
 
   private interface Work<T> {
