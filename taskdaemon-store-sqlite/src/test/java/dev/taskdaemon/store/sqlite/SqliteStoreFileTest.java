@@ -234,6 +234,28 @@ class SqliteStoreFileTest {
   }
 
   @Test
+  void aWriteThatFails_changesNothing_andTheNextWriteWorks() throws Exception {
+    Path file = storeWithRows(1);
+    // A trigger stands in for any failure inside a batch (a full disk, an I/O error).
+    sql(file, "CREATE TRIGGER poison BEFORE INSERT ON tasks WHEN NEW.id = 'poison' "
+        + "BEGIN SELECT RAISE(ABORT, 'poisoned row'); END");
+    try (TaskStore s = open(file, DAEMON)) {
+      assertThatThrownBy(() -> s.write(List.of(
+          new StoreWrite.Insert(StoredTask.newTask("ok", "a", json("1"), 50, null, null, t0, null, null, null)),
+          new StoreWrite.Finish("t0", null, TaskStatus.CANCELLED, null, "CANCELLED", "x", t0),
+          new StoreWrite.Insert(StoredTask.newTask("poison", "a", json("2"), 50, null, null, t0, null, null, null)))))
+          .isInstanceOf(StoreException.class)
+          .hasMessageStartingWith("SQLite store " + file + ": could not write 3 task change(s): ")
+          .hasMessageContaining("poisoned row");
+      assertThat(s.find("ok")).as("rolled back with the rest").isEmpty();
+      assertThat(s.find("t0").orElseThrow().status()).isEqualTo(TaskStatus.PENDING);
+      assertThat(s.write(List.of(new StoreWrite.Insert(StoredTask.newTask("ok", "a", json("1"), 50, null, null, t0,
+          null, null, null))))).containsExactly(true);
+      assertThat(s.find("ok")).isPresent();
+    }
+  }
+
+  @Test
   void aClosedStore_saysSo() {
     Path file = dir.resolve("tasks.db");
     TaskStore s = open(file, DAEMON);

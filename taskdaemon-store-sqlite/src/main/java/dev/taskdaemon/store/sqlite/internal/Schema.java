@@ -7,6 +7,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -95,7 +96,7 @@ public final class Schema {
         }
         if (version == 0) {
           put(c, "daemon", daemon);
-          put(c, "created_at", java.time.Instant.now().toString());
+          put(c, "created_at", Instant.now().toString());
         } else {
           String owner = get(c, "daemon");
           if (owner != null && !owner.equals(daemon)) {
