@@ -41,9 +41,6 @@ import java.util.Optional;
  * each; lookups and listings use a second, read-only connection that does not wait for writes.
  */
 public final class SqliteTaskStore implements TaskStore {
-  /** The last error of a task whose cancellation was requested when its host died. */
-  static final String CANCELLED_WHILE_DOWN = "cancelled: its host stopped before it could end the task";
-
   private final Path file;
   private final Synchronous synchronous;
   private final Duration busyTimeout;
@@ -153,7 +150,7 @@ public final class SqliteTaskStore implements TaskStore {
         WriteSide ws = new WriteSide(file, w);
         w = null;
         writer = ws;
-        ws.expireLeases(Instant.now(), CANCELLED_WHILE_DOWN);
+        ws.expireLeases(Instant.now());
         r = Connections.reader(file, busyTimeout);
         reader = new ReadSide(file, r);
         r = null;

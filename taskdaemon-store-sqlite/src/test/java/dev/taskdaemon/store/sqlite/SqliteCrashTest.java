@@ -65,17 +65,16 @@ class SqliteCrashTest {
       assertThat(before).hasSize(StoreChild.CLAIM_TASKS);
       assertThat(before.values()).allSatisfy(t -> assertThat(t.owner()).isNull());
       assertThat(before.values()).allSatisfy(t -> assertThat(t.leaseUntil()).isNull());
-      // The one whose cancellation was asked for had nobody left to end it: it is cancelled.
-      StoredTask c3 = before.get("c3");
-      assertThat(c3.status()).isEqualTo(TaskStatus.CANCELLED);
-      assertThat(c3.errorKind()).isEqualTo("CANCELLED");
-      assertThat(c3.lastError()).isEqualTo(SqliteTaskStore.CANCELLED_WHILE_DOWN);
       assertThat(before.get("c0").status()).as("was running").isEqualTo(TaskStatus.PENDING);
+      assertThat(before.get("c3").cancelRequested()).as("the request outlives its host").isTrue();
 
       List<StoredTask> claimed = store.claim("a", QueueOrder.FIFO, 100, "parent-host", Instant.now(),
           Instant.now().plusSeconds(30));
-      assertThat(claimed).extracting(StoredTask::id).containsExactly("c0", "c1", "c2", "c4", "c5", "c6", "c7", "c8",
-          "c9", "c10", "c11", "c12", "c13", "c14", "c15", "c16", "c17", "c18", "c19");
+      assertThat(claimed).extracting(StoredTask::id).containsExactly("c0", "c1", "c2", "c3", "c4", "c5", "c6", "c7",
+          "c8", "c9", "c10", "c11", "c12", "c13", "c14", "c15", "c16", "c17", "c18", "c19");
+      // The claimer sees the request, and cancels c3 instead of running it.
+      assertThat(claimed.get(3).cancelRequested()).isTrue();
+      assertThat(store.cancelRequested("parent-host")).containsExactly("c3");
       for (StoredTask t : claimed) {
         int n = Integer.parseInt(t.id().substring(1));
         assertThat(t.attempts()).as(t.id()).isEqualTo(n < StoreChild.CLAIMED ? 2 : 1);

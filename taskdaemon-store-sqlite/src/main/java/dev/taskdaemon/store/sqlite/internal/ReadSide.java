@@ -28,7 +28,7 @@ public final class ReadSide implements AutoCloseable {
 
   /** The backlog: open rows of a type that nobody holds (parameters: task type, now). */
   static final String COUNT_PENDING = "SELECT count(*) FROM tasks INDEXED BY tasks_claim_fifo WHERE task_type = ? AND "
-      + Schema.OPEN + " AND (owner IS NULL OR lease_until IS NULL OR lease_until <= ?)";
+      + Schema.OPEN + " AND " + Schema.NOT_HELD;
 
   private final Path file;
   private final Connection c;

@@ -30,6 +30,11 @@ public final class Schema {
 
   /** Rows that are not final: what claims, leases and the backlog look at. */
   public static final String OPEN = "status IN ('pending', 'processing')";
+  /**
+   * Nobody holds the row: no owner, or one whose lease has run out (parameter: now). An owner without
+   * a lease holds the row until it lets go.
+   */
+  public static final String NOT_HELD = "(owner IS NULL OR (lease_until IS NOT NULL AND lease_until <= ?))";
   /** Rows that are final: what the purge looks at. */
   public static final String FINAL = "status IN ('completed', 'failed', 'cancelled')";
 

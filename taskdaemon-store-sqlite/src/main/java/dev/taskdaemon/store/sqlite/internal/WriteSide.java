@@ -31,8 +31,8 @@ public final class WriteSide implements AutoCloseable {
    * What a claim may take. Claims name their index (INDEXED BY): the planner, which has no statistics,
    * would otherwise pick the listing index on (task_type, seq) and walk every finished row too.
    */
-  private static final String CLAIMABLE = "task_type = ? AND " + Schema.OPEN + " AND cancel_requested = 0"
-      + " AND (not_before IS NULL OR not_before <= ?) AND (owner IS NULL OR lease_until IS NULL OR lease_until <= ?)";
+  private static final String CLAIMABLE = "task_type = ? AND " + Schema.OPEN
+      + " AND (not_before IS NULL OR not_before <= ?) AND " + Schema.NOT_HELD;
 
   private final Path file;
   private final Connection c;
@@ -58,8 +58,10 @@ public final class WriteSide implements AutoCloseable {
     this.c = c;
     this.plain = c.createStatement();
     this.insert = c.prepareStatement(Rows.INSERT);
+    // SET sees the row as it was: a new holder starts without a lease, the old one keeps its own.
     this.start = c.prepareStatement("UPDATE tasks SET status = 'processing', attempts = MAX(attempts, ?), "
-        + "updated_at = ?, not_before = NULL WHERE id = ? AND owner = ? AND " + Schema.OPEN);
+        + "updated_at = ?, not_before = NULL, lease_until = CASE WHEN owner = ? THEN lease_until END, owner = ? "
+        + "WHERE id = ? AND " + Schema.OPEN + " AND (owner = ? OR " + Schema.NOT_HELD + ")");
     this.release = c.prepareStatement("UPDATE tasks SET status = 'pending', owner = NULL, lease_until = NULL, "
         + "not_before = ?, last_error = COALESCE(?, last_error), updated_at = ? WHERE id = ? AND owner = ? AND "
         + Schema.OPEN);
@@ -67,8 +69,7 @@ public final class WriteSide implements AutoCloseable {
         + "updated_at = ?, owner = NULL, lease_until = NULL, not_before = NULL, cancel_requested = 0 "
         + "WHERE id = ? AND " + Schema.OPEN;
     this.finishOwned = c.prepareStatement(finish + " AND owner = ?");
-    this.finishFree = c.prepareStatement(finish
-        + " AND (owner IS NULL OR (lease_until IS NOT NULL AND lease_until <= ?))");
+    this.finishFree = c.prepareStatement(finish + " AND " + Schema.NOT_HELD);
     for (QueueOrder order : QueueOrder.values()) {
       claim.put(order, c.prepareStatement(claimSql(order)));
     }
@@ -178,8 +179,11 @@ public final class WriteSide implements AutoCloseable {
     if (w instanceof StoreWrite.Start s) {
       start.setInt(1, s.attempt());
       start.setLong(2, s.at().toEpochMilli());
-      start.setString(3, s.id());
+      start.setString(3, s.owner());
       start.setString(4, s.owner());
+      start.setString(5, s.id());
+      start.setString(6, s.owner());
+      start.setLong(7, s.at().toEpochMilli());
       return start;
     }
     if (w instanceof StoreWrite.Release r) {
@@ -249,7 +253,8 @@ public final class WriteSide implements AutoCloseable {
         }
         String owner = rs.getString(2);
         long lease = rs.getLong(3);
-        held = owner != null && !rs.wasNull() && lease > now.toEpochMilli();
+        boolean noLease = rs.wasNull();
+        held = owner != null && (noLease || lease > now.toEpochMilli());
       }
       if (held) {
         cancelRequest.setLong(1, now.toEpochMilli());
@@ -296,24 +301,17 @@ public final class WriteSide implements AutoCloseable {
   }
 
   /**
-   * At open: nobody else can hold a task of this file, so every lease an earlier run left is void. Its
-   * tasks become claimable at once; one whose cancellation was asked for is cancelled, since the host
-   * that was to end it is gone.
+   * At open: nobody else can hold a task of this file, so every claim an earlier run left is void and
+   * its tasks are claimable at once. A task whose cancellation was requested keeps the request: the
+   * host that claims it next cancels it instead of running it.
    */
-  public void expireLeases(Instant now, String cancelledMessage) {
-    transact("expire the leases of earlier runs", () -> {
-      try (PreparedStatement cancel = c.prepareStatement("UPDATE tasks SET status = 'cancelled', owner = NULL, "
-          + "lease_until = NULL, not_before = NULL, result = NULL, error_kind = 'CANCELLED', last_error = ?, "
-          + "cancel_requested = 0, updated_at = ? WHERE cancel_requested = 1 AND " + Schema.OPEN);
-          PreparedStatement free = c.prepareStatement("UPDATE tasks SET status = 'pending', owner = NULL, "
-              + "lease_until = NULL, updated_at = ? WHERE owner IS NOT NULL AND " + Schema.OPEN)) {
-        cancel.setString(1, cancelledMessage);
-        cancel.setLong(2, now.toEpochMilli());
-        cancel.executeUpdate();
+  public int expireLeases(Instant now) {
+    return transact("expire the leases of earlier runs", () -> {
+      try (PreparedStatement free = c.prepareStatement("UPDATE tasks SET status = 'pending', owner = NULL, "
+          + "lease_until = NULL, updated_at = ? WHERE owner IS NOT NULL AND " + Schema.OPEN)) {
         free.setLong(1, now.toEpochMilli());
-        free.executeUpdate();
+        return free.executeUpdate();
       }
-      return null;
     });
   }
 
