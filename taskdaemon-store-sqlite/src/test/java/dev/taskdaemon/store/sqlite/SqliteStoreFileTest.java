@@ -256,6 +256,24 @@ class SqliteStoreFileTest {
   }
 
   @Test
+  void aRunningTaskWhoseLeaseRanOut_isClaimedBackToPending() {
+    try (TaskStore s = open(dir.resolve("tasks.db"), DAEMON)) {
+      s.write(List.of(new StoreWrite.Insert(StoredTask.newTask("t", "a", json("1"), 50, null, null, t0, null, null,
+          null))));
+      s.claim("a", QueueOrder.FIFO, 1, HOST, t0.plusSeconds(1), t0.plusSeconds(30));
+      assertThat(s.write(List.of(new StoreWrite.Start("t", HOST, 1, t0.plusSeconds(2))))).containsExactly(true);
+      List<StoredTask> again = s.claim("a", QueueOrder.FIFO, 1, "host-2", t0.plusSeconds(31), t0.plusSeconds(60));
+      assertThat(again).hasSize(1);
+      assertThat(again.get(0).status()).isEqualTo(TaskStatus.PENDING);
+      assertThat(again.get(0).attempts()).isEqualTo(2);
+      StoredTask stored = s.find("t").orElseThrow();
+      assertThat(stored.status()).isEqualTo(TaskStatus.PENDING);
+      assertThat(stored.owner()).isEqualTo("host-2");
+      assertThat(s.list(TaskQuery.recent().status(TaskStatus.PROCESSING))).isEmpty();
+    }
+  }
+
+  @Test
   void aClosedStore_saysSo() {
     Path file = dir.resolve("tasks.db");
     TaskStore s = open(file, DAEMON);

@@ -77,6 +77,13 @@ public final class Rows {
     ps.setInt(18, t.cancelRequested() ? 1 : 0);
   }
 
+  /** The same row in another status. */
+  public static StoredTask withStatus(StoredTask t, TaskStatus status) {
+    return new StoredTask(t.id(), t.taskType(), t.data(), t.priority(), status, t.attempts(), t.retryBase(),
+        t.maxRetries(), t.timeoutMillis(), t.createdAt(), t.updatedAt(), t.notBefore(), t.owner(), t.leaseUntil(),
+        t.resultJson(), t.errorKind(), t.lastError(), t.cancelRequested());
+  }
+
   /** The order claims return rows in (the database returns updated rows in an order of its own). */
   public static Comparator<Row> claimOrder(QueueOrder order) {
     return switch (order) {

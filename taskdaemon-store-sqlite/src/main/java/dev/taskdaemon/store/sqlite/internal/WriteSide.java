@@ -44,6 +44,7 @@ public final class WriteSide implements AutoCloseable {
   private final PreparedStatement finishOwned;
   private final PreparedStatement finishFree;
   private final Map<QueueOrder, PreparedStatement> claim = new EnumMap<>(QueueOrder.class);
+  private final PreparedStatement backToPending;
   private final PreparedStatement renew;
   private final PreparedStatement cancelLookup;
   private final PreparedStatement cancelRequest;
@@ -73,6 +74,7 @@ public final class WriteSide implements AutoCloseable {
     for (QueueOrder order : QueueOrder.values()) {
       claim.put(order, c.prepareStatement(claimSql(order)));
     }
+    this.backToPending = c.prepareStatement("UPDATE tasks SET status = 'pending' WHERE seq = ?");
     this.renew = c.prepareStatement("UPDATE tasks SET lease_until = ? WHERE owner = ? AND " + Schema.OPEN);
     this.cancelLookup = c.prepareStatement("SELECT status, owner, lease_until FROM tasks WHERE id = ?");
     this.cancelRequest = c.prepareStatement("UPDATE tasks SET cancel_requested = 1, updated_at = ? WHERE id = ?");
@@ -87,16 +89,20 @@ public final class WriteSide implements AutoCloseable {
         + " AND updated_at < ? LIMIT " + PURGE_CHUNK + ")");
   }
 
-  /** A claim in {@code order}: its parameters are owner, lease, now, task type, now, now, max. */
+  /**
+   * A claim in {@code order}: its parameters are owner, lease, now, task type, now, now, max. It leaves
+   * {@code status} out of its SET list on purpose: SQLite rewrites every index that involves a column
+   * the SET list names, and four involve status. The rare running row whose lease ran out is set back
+   * to pending by a second statement ({@link #claim}).
+   */
   static String claimSql(QueueOrder order) {
     String indexAndOrder = switch (order) {
       case LIFO -> "tasks_claim_fifo WHERE " + CLAIMABLE + " ORDER BY seq DESC";
       case PRIORITY -> "tasks_claim_priority WHERE " + CLAIMABLE + " ORDER BY priority DESC, seq";
       default -> "tasks_claim_fifo WHERE " + CLAIMABLE + " ORDER BY seq";
     };
-    return "UPDATE tasks SET status = 'pending', attempts = attempts + 1, owner = ?, lease_until = ?, updated_at = ?, "
-        + "result = NULL, error_kind = NULL WHERE seq IN (SELECT seq FROM tasks INDEXED BY " + indexAndOrder
-        + " LIMIT ?) RETURNING " + Rows.COLUMNS;
+    return "UPDATE tasks SET attempts = attempts + 1, owner = ?, lease_until = ?, updated_at = ? "
+        + "WHERE seq IN (SELECT seq FROM tasks INDEXED BY " + indexAndOrder + " LIMIT ?) RETURNING " + Rows.COLUMNS;
   }
 
   private interface Work<T> {
@@ -228,7 +234,18 @@ public final class WriteSide implements AutoCloseable {
         }
       }
       rows.sort(Rows.claimOrder(order));
-      return rows.stream().map(Rows.Row::task).toList();
+      List<StoredTask> out = new ArrayList<>(rows.size());
+      for (Rows.Row r : rows) {
+        StoredTask t = r.task();
+        if (t.status() == TaskStatus.PROCESSING) {
+          // Its attempt was lost with its lease: the new holder starts it afresh.
+          backToPending.setLong(1, r.seq());
+          backToPending.executeUpdate();
+          t = Rows.withStatus(t, TaskStatus.PENDING);
+        }
+        out.add(t);
+      }
+      return out;
     });
   }
 
