@@ -139,14 +139,15 @@ public final class SqliteTaskStore implements TaskStore {
         throw new StoreException("SQLite store " + file + ": cannot create its directory " + file.getParent()
             + ": " + e, e);
       }
-      lock = StoreLock.acquire(lockTarget(), context.daemon());
+      lock = StoreLock.acquire(file, lockTarget(), context.daemon());
       Connection w = null;
       Connection r = null;
       try {
         FileCheck.checkNotTruncated(file);
         w = Connections.writer(file, synchronous == Synchronous.FULL, busyTimeout);
-        Schema.prepare(w, file, context.daemon());
+        // Checked before the schema step, so that a migration never writes into a damaged file.
         FileCheck.checkIntact(w, file);
+        Schema.prepare(w, file, context.daemon());
         WriteSide ws = new WriteSide(file, w);
         w = null;
         writer = ws;
@@ -169,7 +170,7 @@ public final class SqliteTaskStore implements TaskStore {
   /** The path the lock file sits beside: symbolic links resolved, so two spellings of a file share a lock. */
   private Path lockTarget() {
     try {
-      return file.getParent().toRealPath().resolve(file.getFileName());
+      return Files.exists(file) ? file.toRealPath() : file.getParent().toRealPath().resolve(file.getFileName());
     } catch (IOException e) {
       return file;
     }

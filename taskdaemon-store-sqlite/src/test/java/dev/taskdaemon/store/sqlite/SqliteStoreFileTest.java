@@ -129,6 +129,22 @@ class SqliteStoreFileTest {
   }
 
   @Test
+  void aSecondSpellingOfTheFile_throughASymbolicLink_isRefusedToo() throws Exception {
+    Path real = Files.createDirectories(dir.resolve("real"));
+    Path link = Files.createSymbolicLink(dir.resolve("link"), real);
+    try (TaskStore first = open(real.resolve("tasks.db"), DAEMON)) {
+      assertThatThrownBy(() -> open(link.resolve("tasks.db"), DAEMON))
+          .isInstanceOf(StoreException.class)
+          .hasMessageStartingWith("SQLite store " + link.resolve("tasks.db") + " is in use by another store in this JVM");
+      Path fileLink = Files.createSymbolicLink(dir.resolve("tasks-link.db"), real.resolve("tasks.db"));
+      assertThatThrownBy(() -> open(fileLink, DAEMON))
+          .isInstanceOf(StoreException.class)
+          .hasMessageStartingWith("SQLite store " + fileLink + " is in use by another store in this JVM");
+      assertThat(first.list(TaskQuery.recent())).isEmpty();
+    }
+  }
+
+  @Test
   void aFileOfGarbage_isRefusedAsNotAStore_andLeftAsItWas() throws Exception {
     Path file = dir.resolve("garbage.db");
     byte[] junk = new byte[8192];

@@ -45,10 +45,12 @@ public final class StoreLock implements AutoCloseable {
   /**
    * Takes the lock for {@code storeFile} or throws naming the file and the daemon that holds it.
    *
+   * @param storeFile the store file as the user named it, for messages
+   * @param realFile the same file with symbolic links resolved: the lock file sits beside it
    * @param daemon this daemon's name, recorded for the next opener's message
    */
-  public static StoreLock acquire(Path storeFile, String daemon) {
-    Path lockFile = lockFileOf(storeFile);
+  public static StoreLock acquire(Path storeFile, Path realFile, String daemon) {
+    Path lockFile = lockFileOf(realFile);
     FileChannel ch;
     try {
       ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
