@@ -215,6 +215,25 @@ class SqliteStoreFileTest {
   }
 
   @Test
+  void anEmptyDatabase_isBroughtForwardToTheCurrentSchema_andMarkedAsOurs() throws Exception {
+    Path file = dir.resolve("empty.db");
+    sql(file, "PRAGMA journal_mode = WAL"); // a valid SQLite file with no tables: schema version 0
+    assertThat(Files.size(file)).isPositive();
+    open(file, DAEMON).close();
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement st = c.createStatement()) {
+      var rs = st.executeQuery("SELECT key, value FROM taskdaemon_meta ORDER BY key");
+      List<String> meta = new ArrayList<>();
+      while (rs.next()) {
+        meta.add(rs.getString(1) + "=" + (rs.getString(1).equals("created_at") ? "*" : rs.getString(2)));
+      }
+      assertThat(meta).containsExactly("created_at=*", "daemon=" + DAEMON, "schema_version=1");
+      rs = st.executeQuery("PRAGMA application_id");
+      rs.next();
+      assertThat(rs.getInt(1)).as("'TDJ1'").isEqualTo(0x54444a31);
+    }
+  }
+
+  @Test
   void anUnknownSchemaVersion_isRefused() throws Exception {
     Path file = storeWithRows(1);
     sql(file, "UPDATE taskdaemon_meta SET value = 'two' WHERE key = 'schema_version'");
