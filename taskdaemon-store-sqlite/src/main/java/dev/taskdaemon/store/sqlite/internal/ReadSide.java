@@ -26,9 +26,16 @@ public final class ReadSide implements AutoCloseable {
   /** Ids per {@code IN (...)} lookup; SQLite allows many more parameters, this keeps statements small. */
   private static final int IDS_PER_QUERY = 500;
 
-  /** The backlog: open rows of a type that nobody holds (parameters: task type, now). */
-  static final String COUNT_PENDING = "SELECT count(*) FROM tasks INDEXED BY tasks_claim_fifo WHERE task_type = ? AND "
-      + Schema.OPEN + " AND " + Schema.NOT_HELD;
+  /**
+   * The backlog: open rows of a type that nobody holds (parameters: task type, task type, now). Counted
+   * as all open rows, from the claim index alone (no row is read), less the held ones, which the owner
+   * index finds and which are few: a host's window. Reading each open row to check its owner instead
+   * took ten times as long on a large backlog.
+   */
+  static final String COUNT_PENDING = "SELECT (SELECT count(*) FROM tasks INDEXED BY tasks_claim_fifo "
+      + "WHERE task_type = ? AND " + Schema.OPEN + ") - (SELECT count(*) FROM tasks INDEXED BY tasks_owner "
+      + "WHERE owner IS NOT NULL AND task_type = ? AND " + Schema.OPEN
+      + " AND (lease_until IS NULL OR lease_until > ?))";
 
   private final Path file;
   private final Connection c;
@@ -159,7 +166,8 @@ public final class ReadSide implements AutoCloseable {
   public long countPending(String taskType, Instant now) {
     return read("count pending tasks of type '" + taskType + "'", () -> {
       countPending.setString(1, taskType);
-      countPending.setLong(2, now.toEpochMilli());
+      countPending.setString(2, taskType);
+      countPending.setLong(3, now.toEpochMilli());
       try (ResultSet rs = countPending.executeQuery()) {
         return rs.next() ? rs.getLong(1) : 0L;
       }
