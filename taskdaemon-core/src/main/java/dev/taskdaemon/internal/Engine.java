@@ -1028,7 +1028,7 @@ public final class Engine {
     for (String id : new ArrayList<>(detached.keySet())) {
       TaskFuture f = detached.remove(id);
       if (f != null) {
-        f.completeExceptionally(new DaemonClosedException(f.taskId(), "daemon '" + name + "' closed (" + cause
+        f.completeExceptionally(new DaemonClosedException(null, "daemon '" + name + "' closed (" + cause
             + ") before task " + id + " finished; it stays in the store (" + ledger.store.describe() + ")"));
       }
     }
