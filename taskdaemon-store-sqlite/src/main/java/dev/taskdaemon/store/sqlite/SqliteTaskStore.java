@@ -133,6 +133,10 @@ public final class SqliteTaskStore implements TaskStore {
         throw new IllegalStateException("SQLite store " + file + " was opened already; a store opens once");
       }
       opened = true;
+      if (Files.isDirectory(file)) {
+        throw new StoreException("SQLite store " + file + " is a directory: store_path names the file to keep the "
+            + "tasks in, such as " + file.resolve("tasks.db"));
+      }
       try {
         Files.createDirectories(file.getParent());
       } catch (IOException e) {

@@ -321,6 +321,15 @@ class SqliteStoreFileTest {
   }
 
   @Test
+  void aDirectoryAsTheFile_isRefusedSayingWhatToGive() throws Exception {
+    Path d = Files.createDirectories(dir.resolve("data"));
+    assertThatThrownBy(() -> open(d, DAEMON))
+        .isInstanceOf(StoreException.class)
+        .hasMessage("SQLite store " + d + " is a directory: store_path names the file to keep the tasks in, such as "
+            + d.resolve("tasks.db"));
+  }
+
+  @Test
   void theFileAndItsDirectory_areCreatedOnFirstOpen() {
     Path file = dir.resolve("a/b/tasks.db");
     try (TaskStore s = open(file, DAEMON)) {
