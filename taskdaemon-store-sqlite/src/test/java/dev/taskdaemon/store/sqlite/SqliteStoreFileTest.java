@@ -309,6 +309,29 @@ class SqliteStoreFileTest {
   }
 
   @Test
+  void aPurgeLargerThanOneChunk_removesEveryOldFinishedTask_andNothingElse() {
+    try (TaskStore s = open(dir.resolve("tasks.db"), DAEMON)) {
+      int old = 4500;
+      List<StoreWrite> w = new ArrayList<>();
+      for (int i = 0; i < old + 10; i++) {
+        w.add(new StoreWrite.Insert(StoredTask.newTask("t" + i, "a", json("1"), 50, null, null, t0, null, null, null)));
+      }
+      s.write(w);
+      List<StoreWrite> finish = new ArrayList<>();
+      for (int i = 0; i < old + 5; i++) {
+        // t0..t4499 finished long ago, t4500..t4504 just now, t4505..t4509 still open
+        finish.add(new StoreWrite.Finish("t" + i, null, TaskStatus.CANCELLED, null, "CANCELLED", "x",
+            i < old ? t0.plusSeconds(1) : t0.plusSeconds(100)));
+      }
+      assertThat(s.write(finish)).containsOnly(true);
+      assertThat(s.purge(t0.plusSeconds(50))).isEqualTo(old);
+      assertThat(s.list(TaskQuery.recent().limit(100))).extracting(StoredTask::id)
+          .containsExactly("t4509", "t4508", "t4507", "t4506", "t4505", "t4504", "t4503", "t4502", "t4501", "t4500");
+      assertThat(s.purge(t0.plusSeconds(50))).isZero();
+    }
+  }
+
+  @Test
   void aClosedStore_saysSo() {
     Path file = dir.resolve("tasks.db");
     TaskStore s = open(file, DAEMON);
