@@ -47,10 +47,11 @@ final class Connector {
   }
 
   /**
-   * A new connection. Timeouts bound every wait on a server that is down or unreachable; parameters in
+   * A new connection; {@code role} ({@code write}, {@code claim}, ..., {@code listen}) names it to the
+   * server. Timeouts bound every wait on a server that is down or unreachable; parameters in
    * the URL override these defaults.
    */
-  Connection open(boolean autoCommit) throws SQLException {
+  Connection open(boolean autoCommit, String role) throws SQLException {
     Properties p = new Properties();
     p.setProperty("connectTimeout", "5");
     p.setProperty("loginTimeout", "10");
@@ -58,7 +59,8 @@ final class Connector {
     // stops answering surfaces as an error instead of a hang.
     p.setProperty("socketTimeout", "60");
     p.setProperty("tcpKeepAlive", "true");
-    p.setProperty("ApplicationName", applicationName);
+    // "taskdaemon <daemon> <role>": which host's which connection, in pg_stat_activity.
+    p.setProperty("ApplicationName", applicationName + " " + role);
     if (password != null) {
       p.setProperty("password", password);
     }

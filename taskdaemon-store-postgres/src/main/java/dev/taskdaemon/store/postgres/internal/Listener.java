@@ -53,7 +53,7 @@ final class Listener implements Runnable {
     boolean warned = false;
     while (!closed) {
       try {
-        connection = connector.open(true);
+        connection = connector.open(true, "listen");
         try (Statement s = connection.createStatement()) {
           s.execute("LISTEN " + Namespace.quote(channel));
         }

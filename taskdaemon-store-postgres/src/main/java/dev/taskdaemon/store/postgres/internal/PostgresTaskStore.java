@@ -46,10 +46,10 @@ public final class PostgresTaskStore implements TaskStore {
   /** A store over the database at {@code url} (a JDBC URL without a password), opened by {@link #open}. */
   public PostgresTaskStore(String url, String password) {
     this.connector = new Connector(url, password);
-    this.writes = new Slot(connector, false);
-    this.claims = new Slot(connector, true);
-    this.reads = new Slot(connector, true);
-    this.admin = new Slot(connector, false);
+    this.writes = new Slot(connector, false, "write");
+    this.claims = new Slot(connector, true, "claim");
+    this.reads = new Slot(connector, true, "read");
+    this.admin = new Slot(connector, false, "admin");
   }
 
   /** The URL with any password in it replaced by {@code ***}. */

@@ -23,15 +23,17 @@ final class Slot implements AutoCloseable {
 
   private final Connector connector;
   private final boolean autoCommit;
+  private final String role;
   private final ReentrantLock lock = new ReentrantLock();
   private final Map<String, PreparedStatement> statements = new HashMap<>();
   private volatile Connection connection;
   private boolean committing;
   private volatile boolean closed;
 
-  Slot(Connector connector, boolean autoCommit) {
+  Slot(Connector connector, boolean autoCommit, String role) {
     this.connector = connector;
     this.autoCommit = autoCommit;
+    this.role = role;
   }
 
   /** Runs {@code work} under the slot's lock; {@code what} names it in errors ("claim tasks"). */
@@ -45,7 +47,7 @@ final class Slot implements AutoCloseable {
         committing = false;
         try {
           if (connection == null) {
-            connection = connector.open(autoCommit);
+            connection = connector.open(autoCommit, role);
           }
           return work.run(this);
         } catch (SQLException e) {
