@@ -35,6 +35,20 @@ class ServerRestartTest {
   @TempDir
   Path dataDir;
 
+  /** Where the listen thread is, for the message of a failure. */
+  private static String listenerStack() {
+    StringBuilder sb = new StringBuilder();
+    Thread.getAllStackTraces().forEach((t, stack) -> {
+      if (t.getName().equals("td-restart-pg-listen")) {
+        sb.append(t.getState());
+        for (StackTraceElement e : stack) {
+          sb.append("\n  at ").append(e);
+        }
+      }
+    });
+    return sb.length() == 0 ? "not running" : sb.toString();
+  }
+
   @Test
   void operationsFailFastWhileTheServerIsDown_andWorkAgainAfterItRestarts() throws Exception {
     int port;
@@ -81,7 +95,8 @@ class ServerRestartTest {
           .extracting(t -> t.id()).containsExactly("after");
       assertThat(store.write(List.of(new StoreWrite.Finish("after", "host-a", TaskStatus.COMPLETED,
           StoreFixture.json("1"), null, null, fx.at(4))))).containsExactly(true);
-      assertThat(woken.get().await(30, TimeUnit.SECONDS)).as("the listener is back and wakes").isTrue();
+      assertThat(woken.get().await(60, TimeUnit.SECONDS)).as("the listener is back and wakes; its thread: %s",
+          listenerStack()).isTrue();
     } finally {
       store.close();
       pg.close();

@@ -52,12 +52,17 @@ final class Connector {
    * the URL override these defaults.
    */
   Connection open(boolean autoCommit, String role) throws SQLException {
+    return open(autoCommit, role, 60);
+  }
+
+  /** A new connection whose reads give up after {@code socketTimeoutSeconds}. */
+  Connection open(boolean autoCommit, String role, int socketTimeoutSeconds) throws SQLException {
     Properties p = new Properties();
     p.setProperty("connectTimeout", "5");
     p.setProperty("loginTimeout", "10");
     // Longer than any statement the store runs on a healthy server, short enough that a server that
     // stops answering surfaces as an error instead of a hang.
-    p.setProperty("socketTimeout", "60");
+    p.setProperty("socketTimeout", Integer.toString(socketTimeoutSeconds));
     p.setProperty("tcpKeepAlive", "true");
     // "taskdaemon <daemon> <role>": which host's which connection, in pg_stat_activity.
     p.setProperty("ApplicationName", applicationName + " " + role);

@@ -24,6 +24,11 @@ final class Listener implements Runnable {
   /** Silence after which the connection is checked with a query, to notice a half-open socket. */
   private static final long PING_NANOS = TimeUnit.SECONDS.toNanos(30);
   private static final long MAX_BACKOFF_MILLIS = 5000;
+  /**
+   * Bounds every read on the listen connection (a wait for notifications is far shorter), so a server
+   * that stops answering costs this long at most before the thread reconnects.
+   */
+  private static final int LISTEN_SOCKET_TIMEOUT_SECONDS = 15;
 
   private final Connector connector;
   private final String channel;
@@ -53,7 +58,7 @@ final class Listener implements Runnable {
     boolean warned = false;
     while (!closed) {
       try {
-        connection = connector.open(true, "listen");
+        connection = connector.open(true, "listen", LISTEN_SOCKET_TIMEOUT_SECONDS);
         try (Statement s = connection.createStatement()) {
           s.execute("LISTEN " + Namespace.quote(channel));
         }
@@ -69,7 +74,10 @@ final class Listener implements Runnable {
         if (closed) {
           break;
         }
-        if (!warned) {
+        if (warned) {
+          LOG.debug("PostgreSQL store {}: the listen connection failed again ({})", connector.shownUrl(),
+              connector.scrub(e.getMessage()));
+        } else {
           LOG.warn("PostgreSQL store {}: the listen connection failed ({}); reconnecting with back-off, polling"
               + " meanwhile", connector.shownUrl(), connector.scrub(e.getMessage()));
           warned = true;

@@ -21,6 +21,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * A task store in PostgreSQL that several hosts share. Each daemon name gets its own tables ({@link
@@ -46,10 +47,14 @@ public final class PostgresTaskStore implements TaskStore {
   /** A store over the database at {@code url} (a JDBC URL without a password), opened by {@link #open}. */
   public PostgresTaskStore(String url, String password) {
     this.connector = new Connector(url, password);
-    this.writes = new Slot(connector, false, "write");
-    this.claims = new Slot(connector, true, "claim");
-    this.reads = new Slot(connector, true, "read");
-    this.admin = new Slot(connector, false, "admin");
+    this.writes = new Slot(connector, false, "write", null);
+    // A claim need not wait for its commit to reach disk: the attempt is recorded by the Start write,
+    // which does wait, and flushes the claim with it (WAL is sequential). A claim lost in a crash of
+    // the server leaves the task claimable; its former holder's Start then does not apply, so the task
+    // runs at most once more, which at-least-once delivery allows.
+    this.claims = new Slot(connector, true, "claim", "SET synchronous_commit TO off");
+    this.reads = new Slot(connector, true, "read", null);
+    this.admin = new Slot(connector, false, "admin", null);
   }
 
   /** The URL with any password in it replaced by {@code ***}. */
@@ -116,26 +121,19 @@ public final class PostgresTaskStore implements TaskStore {
       boolean wakeOthers = false;
       int i = 0;
       while (i < batch.size()) {
-        // Consecutive writes of one kind go in one JDBC batch: one round trip, order kept.
+        // Consecutive writes of one kind go together, as one statement (Bulk) or one JDBC batch: one
+        // round trip, order kept.
         Class<?> kind = batch.get(i).getClass();
         int end = i;
         while (end < batch.size() && batch.get(end).getClass() == kind) {
           end++;
         }
-        PreparedStatement ps = s.prepare(statementFor(q, batch.get(i)));
-        for (int j = i; j < end; j++) {
-          bind(ps, batch.get(j));
-          if (end - i > 1) {
-            ps.addBatch();
-          }
-        }
-        int[] counts = end - i > 1 ? ps.executeBatch() : new int[] {ps.executeUpdate()};
-        for (int j = i; j < end; j++) {
-          boolean applied = counts[j - i] > 0;
+        List<StoreWrite> run = batch.subList(i, end);
+        for (boolean applied : Bulk.fits(run) ? bulk(s, q, run) : batched(s, q, run)) {
           out.add(applied);
-          wakeOthers |= applied && wakes(batch.get(j));
+          wakeOthers |= applied && wakes(batch.get(i));
+          i++;
         }
-        i = end;
       }
       if (wakeOthers) {
         notify(s);
@@ -143,6 +141,31 @@ public final class PostgresTaskStore implements TaskStore {
       s.commit();
       return out;
     });
+  }
+
+  private static List<Boolean> bulk(Slot s, Sql q, List<StoreWrite> run) throws SQLException {
+    Set<String> applied = q.bulk.apply(s, run);
+    List<Boolean> out = new ArrayList<>(run.size());
+    for (StoreWrite w : run) {
+      out.add(applied.contains(w.id()));
+    }
+    return out;
+  }
+
+  private static List<Boolean> batched(Slot s, Sql q, List<StoreWrite> run) throws SQLException {
+    PreparedStatement ps = s.prepare(statementFor(q, run.get(0)));
+    for (StoreWrite w : run) {
+      bind(ps, w);
+      if (run.size() > 1) {
+        ps.addBatch();
+      }
+    }
+    int[] counts = run.size() > 1 ? ps.executeBatch() : new int[] {ps.executeUpdate()};
+    List<Boolean> out = new ArrayList<>(run.size());
+    for (int c : counts) {
+      out.add(c > 0);
+    }
+    return out;
   }
 
   private static String statementFor(Sql q, StoreWrite w) {

@@ -24,6 +24,8 @@ final class Sql {
   static final int PURGE_SLICE = 5000;
   private static final String OPEN = "status IN ('pending', 'processing')";
 
+  /** The one-statement forms of long runs of writes. */
+  final Bulk bulk;
   final String select;
   final String find;
   final String findAll;
@@ -49,6 +51,7 @@ final class Sql {
   Sql(Namespace ns) {
     String t = ns.tasks();
     tasks = t;
+    bulk = new Bulk(ns);
     select = "SELECT " + COLUMNS + " FROM " + t;
     find = select + " WHERE id = ?";
     findAll = select + " WHERE id = ANY (?)";
