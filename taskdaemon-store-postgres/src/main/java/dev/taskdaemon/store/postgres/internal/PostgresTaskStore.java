@@ -47,14 +47,13 @@ public final class PostgresTaskStore implements TaskStore {
   /** A store over the database at {@code url} (a JDBC URL without a password), opened by {@link #open}. */
   public PostgresTaskStore(String url, String password) {
     this.connector = new Connector(url, password);
-    this.writes = new Slot(connector, false, "write", null);
-    // A claim need not wait for its commit to reach disk: the attempt is recorded by the Start write,
-    // which does wait, and flushes the claim with it (WAL is sequential). A claim lost in a crash of
-    // the server leaves the task claimable; its former holder's Start then does not apply, so the task
-    // runs at most once more, which at-least-once delivery allows.
-    this.claims = new Slot(connector, true, "claim", "SET synchronous_commit TO off");
-    this.reads = new Slot(connector, true, "read", null);
-    this.admin = new Slot(connector, false, "admin", null);
+    this.writes = new Slot(connector, false, "write");
+    // Claims commit durably like every other change: the engine may treat a claim's attempts + 1 as the
+    // committed attempt number before it writes the request. (If every dispatch waited for a durable
+    // Start write, claims could run with synchronous_commit off: that Start would flush them.)
+    this.claims = new Slot(connector, true, "claim");
+    this.reads = new Slot(connector, true, "read");
+    this.admin = new Slot(connector, false, "admin");
   }
 
   /** The URL with any password in it replaced by {@code ***}. */

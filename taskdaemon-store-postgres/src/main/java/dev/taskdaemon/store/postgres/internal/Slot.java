@@ -4,7 +4,6 @@ import dev.taskdaemon.StoreException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -25,19 +24,16 @@ final class Slot implements AutoCloseable {
   private final Connector connector;
   private final boolean autoCommit;
   private final String role;
-  private final String setup;
   private final ReentrantLock lock = new ReentrantLock();
   private final Map<String, PreparedStatement> statements = new HashMap<>();
   private volatile Connection connection;
   private boolean committing;
   private volatile boolean closed;
 
-  /** {@code setup}: a statement run on each new connection of the slot, or null. */
-  Slot(Connector connector, boolean autoCommit, String role, String setup) {
+  Slot(Connector connector, boolean autoCommit, String role) {
     this.connector = connector;
     this.autoCommit = autoCommit;
     this.role = role;
-    this.setup = setup;
   }
 
   /** Runs {@code work} under the slot's lock; {@code what} names it in errors ("claim tasks"). */
@@ -52,11 +48,6 @@ final class Slot implements AutoCloseable {
         try {
           if (connection == null) {
             connection = connector.open(autoCommit, role);
-            if (setup != null) {
-              try (Statement st = connection.createStatement()) {
-                st.execute(setup);
-              }
-            }
           }
           return work.run(this);
         } catch (SQLException e) {
