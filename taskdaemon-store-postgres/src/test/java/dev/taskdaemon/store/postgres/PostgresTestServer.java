@@ -1,5 +1,6 @@
 package dev.taskdaemon.store.postgres;
 
+import dev.taskdaemon.TaskDaemon;
 import dev.taskdaemon.spi.StoreSettings;
 import dev.taskdaemon.spi.TaskStore;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -33,6 +34,19 @@ public final class PostgresTestServer {
   public record Server(String url, String password, EmbeddedPostgres embedded) {
     public StoreSettings settings() {
       return new StoreSettings("postgres", null, url, password, Duration.ofDays(7), 10_000);
+    }
+
+    /**
+     * Points a daemon builder at this server through the configuration keys, as a user would: the
+     * embedded server's superuser logs in without a password; another server's password comes from
+     * {@code TASKDAEMON_POSTGRES_PASSWORD} through {@code store_password_env}.
+     */
+    public TaskDaemon.Builder configure(TaskDaemon.Builder b) {
+      b.store("postgres");
+      if (embedded != null) {
+        return b.storeUrl("jdbc:postgresql://localhost:" + embedded.getPort() + "/" + EMBEDDED_DATABASE + "?user=postgres");
+      }
+      return b.storeUrl(url).storePasswordEnv("TASKDAEMON_POSTGRES_PASSWORD");
     }
 
     /** A connection for the test's own checks. */

@@ -41,17 +41,22 @@ final class Bulk {
         + " timeout_ms, created_at, updated_at, not_before, owner, lease_until, result, error_kind, last_error,"
         + " cancel_requested, ord) ORDER BY v.ord ON CONFLICT (id) DO NOTHING RETURNING id";
     start = "UPDATE " + t + " AS t SET status = 'processing', attempts = greatest(t.attempts, v.attempt), updated_at = "
-        + time("v.at") + ", not_before = NULL, result = NULL, error_kind = NULL"
+        + time("v.at") + ", not_before = NULL, result = NULL, error_kind = NULL,"
+        + " lease_until = CASE WHEN t.owner IS NOT DISTINCT FROM v.owner THEN t.lease_until END, owner = v.owner"
         + " FROM unnest(?::text[], ?::text[], ?::int4[], ?::int8[]) AS v(id, owner, attempt, at)"
-        + " WHERE t.id = v.id AND t.owner = v.owner AND t." + OPEN + " RETURNING t.id";
+        + " WHERE t.id = v.id AND t." + OPEN + " AND (t.owner = v.owner OR " + free("v.at") + ") RETURNING t.id";
     finish = "UPDATE " + t + " AS t SET status = v.status, result = v.result, error_kind = v.error_kind,"
         + " last_error = coalesce(v.error, t.last_error), updated_at = " + time("v.at") + ", owner = NULL,"
         + " lease_until = NULL, not_before = NULL, cancel_requested = false"
         + " FROM unnest(?::text[], ?::text[], ?::text[], ?::bytea[], ?::text[], ?::text[], ?::int8[])"
         + " AS v(id, owner, status, result, error_kind, error, at)"
-        + " WHERE t.id = v.id AND t." + OPEN + " AND (CASE WHEN v.owner IS NULL THEN t.owner IS NULL"
-        + " OR (t.lease_until IS NOT NULL AND t.lease_until <= " + time("v.at") + ") ELSE t.owner = v.owner END)"
-        + " RETURNING t.id";
+        + " WHERE t.id = v.id AND t." + OPEN + " AND (CASE WHEN v.owner IS NULL THEN " + free("v.at")
+        + " ELSE t.owner = v.owner END) RETURNING t.id";
+  }
+
+  /** {@link Sql#FREE} with the time taken from an array column. */
+  private static String free(String micros) {
+    return "(t.owner IS NULL OR (t.lease_until IS NOT NULL AND t.lease_until <= " + time(micros) + "))";
   }
 
   /** Times travel as microseconds since the epoch: integer arithmetic, exact to the microsecond. */

@@ -184,8 +184,11 @@ public final class PostgresTaskStore implements TaskStore {
     } else if (w instanceof StoreWrite.Start st) {
       ps.setInt(1, st.attempt());
       Sql.setTime(ps, 2, st.at());
-      ps.setString(3, st.id());
+      ps.setString(3, st.owner());
       ps.setString(4, st.owner());
+      ps.setString(5, st.id());
+      ps.setString(6, st.owner());
+      Sql.setTime(ps, 7, st.at());
     } else if (w instanceof StoreWrite.Release r) {
       Sql.setTime(ps, 1, r.notBefore());
       ps.setString(2, r.lastError());
@@ -367,7 +370,8 @@ public final class PostgresTaskStore implements TaskStore {
         }
         status = TaskStatus.parse(rs.getString(1));
         OffsetDateTime lease = rs.getObject(3, OffsetDateTime.class);
-        held = rs.getString(2) != null && lease != null && lease.toInstant().isAfter(now);
+        // An owner without a lease holds the task until it lets go.
+        held = rs.getString(2) != null && (lease == null || lease.toInstant().isAfter(now));
       }
       CancelOutcome outcome;
       if (status.isFinal()) {

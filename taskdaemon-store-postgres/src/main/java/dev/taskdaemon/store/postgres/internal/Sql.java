@@ -23,6 +23,11 @@ final class Sql {
   /** Rows one purge statement deletes at most. */
   static final int PURGE_SLICE = 5000;
   private static final String OPEN = "status IN ('pending', 'processing')";
+  /**
+   * Nobody holds the row: no owner, or a lease that has run out by the time bound to this placeholder.
+   * An owner without a lease holds the row until it lets go.
+   */
+  static final String FREE = "(owner IS NULL OR (lease_until IS NOT NULL AND lease_until <= ?))";
 
   /** The one-statement forms of long runs of writes. */
   final Bulk bulk;
@@ -57,8 +62,11 @@ final class Sql {
     findAll = select + " WHERE id = ANY (?)";
     insert = "INSERT INTO " + t + " (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         + " ON CONFLICT (id) DO NOTHING";
+    // Also takes a task nobody holds; keeps the lease only when the owner stays the same.
     start = "UPDATE " + t + " SET status = 'processing', attempts = greatest(attempts, ?), updated_at = ?,"
-        + " not_before = NULL, result = NULL, error_kind = NULL WHERE id = ? AND owner = ? AND " + OPEN;
+        + " not_before = NULL, result = NULL, error_kind = NULL,"
+        + " lease_until = CASE WHEN owner IS NOT DISTINCT FROM ? THEN lease_until END, owner = ?"
+        + " WHERE id = ? AND " + OPEN + " AND (owner = ? OR " + FREE + ")";
     release = "UPDATE " + t + " SET status = 'pending', owner = NULL, lease_until = NULL, not_before = ?,"
         + " last_error = coalesce(?, last_error), updated_at = ?, result = NULL, error_kind = NULL"
         + " WHERE id = ? AND owner = ? AND " + OPEN;
@@ -66,8 +74,7 @@ final class Sql {
     // that ran out holds nothing).
     finish = "UPDATE " + t + " SET status = ?, result = ?, error_kind = ?, last_error = coalesce(?, last_error),"
         + " updated_at = ?, owner = NULL, lease_until = NULL, not_before = NULL, cancel_requested = false"
-        + " WHERE id = ? AND " + OPEN + " AND (CASE WHEN CAST(? AS text) IS NULL"
-        + " THEN owner IS NULL OR (lease_until IS NOT NULL AND lease_until <= ?) ELSE owner = ? END)";
+        + " WHERE id = ? AND " + OPEN + " AND (CASE WHEN CAST(? AS text) IS NULL THEN " + FREE + " ELSE owner = ? END)";
     renew = "UPDATE " + t + " SET lease_until = ? WHERE owner = ? AND " + OPEN;
     cancelRequested = "SELECT id FROM " + t + " WHERE owner = ? AND cancel_requested AND " + OPEN + " ORDER BY seq";
     lockOne = "SELECT status, owner, lease_until FROM " + t + " WHERE id = ? FOR UPDATE";
@@ -81,8 +88,7 @@ final class Sql {
     // In slices, so that purging a large backlog never holds one huge transaction.
     purge = "DELETE FROM " + t + " WHERE id IN (SELECT id FROM " + t + " WHERE NOT (" + OPEN + ")"
         + " AND updated_at < ? LIMIT " + PURGE_SLICE + ")";
-    countPending = "SELECT count(*) FROM " + t + " WHERE task_type = ? AND " + OPEN
-        + " AND (owner IS NULL OR lease_until IS NULL OR lease_until <= ?)";
+    countPending = "SELECT count(*) FROM " + t + " WHERE task_type = ? AND " + OPEN + " AND " + FREE;
     claimFifo = claim(t, "seq");
     claimLifo = claim(t, "seq DESC");
     claimPriority = claim(t, "priority DESC, seq");
@@ -93,11 +99,13 @@ final class Sql {
    * locked, and take them. RETURNING gives no order; the caller sorts by the returned sort keys.
    */
   private static String claim(String t, String order) {
-    return "WITH picked AS (SELECT id FROM " + t + " WHERE task_type = ? AND " + OPEN + " AND NOT cancel_requested"
-        + " AND (not_before IS NULL OR not_before <= ?) AND (owner IS NULL OR lease_until IS NULL OR lease_until <= ?)"
+    // A cancel-requested row stays claimable (its owner may have died) and keeps the request, so the
+    // claiming host cancels it instead of running it.
+    return "WITH picked AS (SELECT id FROM " + t + " WHERE task_type = ? AND " + OPEN
+        + " AND (not_before IS NULL OR not_before <= ?) AND " + FREE
         + " ORDER BY " + order + " LIMIT ? FOR UPDATE SKIP LOCKED)"
         + " UPDATE " + t + " AS t SET status = 'pending', attempts = t.attempts + 1, owner = ?, lease_until = ?,"
-        + " updated_at = ?, result = NULL, error_kind = NULL, cancel_requested = false"
+        + " updated_at = ?, result = NULL, error_kind = NULL"
         + " FROM picked WHERE t.id = picked.id RETURNING " + prefixed("t.") + ", t.seq";
   }
 
