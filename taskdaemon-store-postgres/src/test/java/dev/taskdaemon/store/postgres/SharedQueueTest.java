@@ -104,7 +104,7 @@ class SharedQueueTest {
     AtomicReference<CountDownLatch> wakeB = new AtomicReference<>(new CountDownLatch(1));
     TaskStore a = fx.open(daemon, "host-a", () -> {});
     fx.open(daemon, "host-b", () -> wakeB.get().countDown());
-    StoreFixture.awaitListening(daemon);
+    StoreFixture.awaitListening(daemon, 2);
 
     StoreFixture.insert(a, fx.task("w1"));
     assertThat(wakeB.get().await(10, TimeUnit.SECONDS)).as("B woken by A's insert").isTrue();
@@ -132,5 +132,25 @@ class SharedQueueTest {
     assertThat(one.find("same-id").orElseThrow().owner()).isNull();
     assertThat(one.list(dev.taskdaemon.TaskQuery.recent())).extracting(StoredTask::id)
         .containsExactly("only-one", "same-id");
+  }
+
+  @Test
+  void eachStoreListensOnOneDaemonThreadNamedAfterItsDaemon_thatStopsAtClose() throws Exception {
+    String daemon = StoreFixture.uniqueDaemon("thread");
+    TaskStore s = PostgresTestServer.newStore();
+    s.open(new dev.taskdaemon.spi.StoreContext(daemon, "host-a", List.of("a"), () -> {}));
+    List<Thread> listeners;
+    try {
+      listeners = Thread.getAllStackTraces().keySet().stream()
+          .filter(t -> t.getName().equals("td-" + daemon + "-pg-listen")).toList();
+      assertThat(listeners).hasSize(1);
+      assertThat(listeners.get(0).isDaemon()).isTrue();
+      assertThat(((dev.taskdaemon.store.postgres.internal.PostgresTaskStore) s).listening()).isTrue();
+    } finally {
+      s.close();
+    }
+    // close() waits for the thread to end.
+    assertThat(listeners.get(0).isAlive()).isFalse();
+    assertThat(((dev.taskdaemon.store.postgres.internal.PostgresTaskStore) s).listening()).isFalse();
   }
 }

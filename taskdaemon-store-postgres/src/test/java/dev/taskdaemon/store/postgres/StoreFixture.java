@@ -59,10 +59,15 @@ final class StoreFixture implements AutoCloseable {
   }
 
   /**
-   * Waits until the store of {@code daemon} listens: its listen connection shows in pg_stat_activity
+   * Waits until a store of {@code daemon} listens: its listen connection shows in pg_stat_activity
    * having run LISTEN. A notification sent before that would be lost, so tests of wake-ups wait here.
    */
   static void awaitListening(String daemon) throws SQLException, InterruptedException {
+    awaitListening(daemon, 1);
+  }
+
+  /** Waits until {@code stores} stores of {@code daemon} listen (they share the connection's name). */
+  static void awaitListening(String daemon, int stores) throws SQLException, InterruptedException {
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     try (Connection c = PostgresTestServer.get().connect();
         PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM pg_stat_activity"
@@ -71,7 +76,7 @@ final class StoreFixture implements AutoCloseable {
       while (true) {
         try (ResultSet rs = ps.executeQuery()) {
           rs.next();
-          if (rs.getInt(1) > 0) {
+          if (rs.getInt(1) >= stores) {
             return;
           }
         }

@@ -44,6 +44,7 @@ public final class Namespace {
     return new Namespace(daemon, daemon.substring(0, HASHED - 1 - hash.length()) + "_" + hash);
   }
 
+  /** The daemon name this namespace belongs to. */
   public String daemon() {
     return daemon;
   }
