@@ -153,4 +153,16 @@ class SharedQueueTest {
     assertThat(listeners.get(0).isAlive()).isFalse();
     assertThat(((dev.taskdaemon.store.postgres.internal.PostgresTaskStore) s).listening()).isFalse();
   }
+
+  @Test
+  void aStoreWakesOnceItListens_soWorkNotifiedBeforeItListenedIsNotLeftToThePoll() throws Exception {
+    // Regression: a listener whose first connection failed (the server stopping at that moment) never
+    // woke when it finally listened, so work notified in between waited for the engine's poll.
+    String daemon = StoreFixture.uniqueDaemon("first");
+    TaskStore a = fx.open(daemon, "host-a", () -> {});
+    StoreFixture.insert(a, fx.task("before-b-listens"));
+    CountDownLatch wokenB = new CountDownLatch(1);
+    fx.open(daemon, "host-b", wokenB::countDown);
+    assertThat(wokenB.await(10, TimeUnit.SECONDS)).as("B woken when it starts listening").isTrue();
+  }
 }

@@ -14,8 +14,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The store's one LISTEN connection: a daemon thread that turns notifications on the namespace's
  * channel into {@code wake()} calls, so an idle host claims new work at once instead of at its next
- * poll. When the connection drops it reconnects with back-off and wakes once, since notifications sent
- * meanwhile are lost; the engine's slow poll covers the time it is down.
+ * poll. Each time it starts listening (first, and after the connection dropped and it reconnected with
+ * back-off) it wakes once, since notifications sent before are lost; the engine's slow poll covers the time it is down.
  */
 final class Listener implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(Listener.class);
@@ -54,7 +54,6 @@ final class Listener implements Runnable {
   @Override
   public void run() {
     long backoff = 100;
-    boolean everConnected = false;
     boolean warned = false;
     while (!closed) {
       try {
@@ -62,11 +61,12 @@ final class Listener implements Runnable {
         try (Statement s = connection.createStatement()) {
           s.execute("LISTEN " + Namespace.quote(channel));
         }
-        if (everConnected) {
+        if (warned) {
           LOG.info("PostgreSQL store {}: listening on {} again", connector.shownUrl(), channel);
-          wakeQuietly();
         }
-        everConnected = true;
+        // Whatever was notified before this LISTEN (while reconnecting, or between open() and the first
+        // connection) is lost: one wake makes the engine look now.
+        wakeQuietly();
         warned = false;
         backoff = 100;
         listen(connection);
