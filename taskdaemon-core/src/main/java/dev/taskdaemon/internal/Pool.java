@@ -66,6 +66,8 @@ final class Pool implements HandlerPool {
   long restarts;
   boolean closing;
   boolean stopped;
+  /** A dispatch found the daemon's max_in_flight reached. */
+  volatile boolean waitingForSlot;
   /** With a durable store: the store may hold tasks for this handler beyond its window. */
   volatile boolean backlog;
   /** The window ran low while {@link #backlog} was set: the store loop should claim. */
@@ -187,6 +189,44 @@ final class Pool implements HandlerPool {
     return true;
   }
 
+  enum Offer { ADMITTED, FULL, CLOSED }
+
+  /**
+   * Reserves room for one new task and admits it, under one acquisition of the lock: the in-memory
+   * store's hot path. A task the pool cannot take is left to the caller.
+   */
+  Offer offer(PendingTask t, long dueNanos) {
+    String unhealthy;
+    lock.lock();
+    try {
+      if (closing) {
+        return Offer.CLOSED;
+      }
+      if (queue.reserve(1, true) == 0) {
+        return Offer.FULL;
+      }
+      unhealthy = health.unhealthyReason();
+      if (unhealthy != null) {
+        queue.unreserve(1);
+      } else if (dueNanos != 0) {
+        t.dueNanos = dueNanos;
+        queue.retry(t);
+      } else {
+        queue.offerReserved(t);
+      }
+      // Emitted under the lock so that no event of this task can be delivered before it.
+      engine.events.taskSubmitted(t.first);
+    } finally {
+      lock.unlock();
+    }
+    if (unhealthy != null) {
+      finish(t, t.first, new Result.Failure(unhealthy, false, Result.Failure.Kind.UNAVAILABLE));
+      return Offer.ADMITTED;
+    }
+    dispatch();
+    return Offer.ADMITTED;
+  }
+
   Result.Failure cancelledFailure(PendingTask t) {
     return new Result.Failure("task " + t.id() + " was cancelled", false, Result.Failure.Kind.CANCELLED);
   }
@@ -222,6 +262,8 @@ final class Pool implements HandlerPool {
       Attempt attempt = claim(slot);
       if (attempt != null) {
         send(attempt);
+      } else if (waitingForSlot) {
+        return;
       }
     }
   }
@@ -260,8 +302,21 @@ final class Pool implements HandlerPool {
         return null;
       }
       long now = engine.nanoTime();
+      if (!hasReadyLocked()) {
+        return null;
+      }
+      if (!engine.takeInFlightSlot()) {
+        // max_in_flight reached: dispatched again when an attempt ends anywhere. The flag is set
+        // before trying once more, so a slot returned in between is never missed.
+        waitingForSlot = true;
+        if (!engine.takeInFlightSlot()) {
+          return null;
+        }
+        waitingForSlot = false;
+      }
       PendingTask t = queue.poll(now);
       if (t == null) {
+        engine.returnInFlightSlot();
         return null;
       }
       previousSlot = slot;
@@ -668,6 +723,7 @@ final class Pool implements HandlerPool {
   private void endAttemptLocked(Attempt a) {
     a.ended = true;
     inFlight.remove(a);
+    engine.returnInFlightSlot();
     if (a.instance.current == a) {
       a.instance.current = null;
     }

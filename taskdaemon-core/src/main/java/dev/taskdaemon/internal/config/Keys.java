@@ -108,6 +108,8 @@ public final class Keys {
   public static final Key<Boolean> START_CHECK = key("start_check", DAEMON, Kind.bool(), false, null);
   public static final Key<Duration> START_TIMEOUT = key("start_timeout", DAEMON, Kind.seconds(false),
       Duration.ofMinutes(2), null);
+  public static final Key<Integer> MAX_IN_FLIGHT = key("max_in_flight", DAEMON,
+      Kind.integer(0, 1_000_000, "an integer, 0 (no cap) or more", "an integer from 0 to 1000000"), 0, null);
   public static final Key<String> STORE = key("store", DAEMON, Kind.string(
       "a store name such as \"memory\", \"sqlite\" or \"postgres\"",
       s -> s.matches("[a-z][a-z0-9_-]{0,62}")), "memory", null);
@@ -117,7 +119,10 @@ public final class Keys {
           : s.indexOf('\0') >= 0 ? "a file path without NUL (\\u0000) characters" : null, false), null, null);
   public static final Key<String> STORE_URL = key("store_url", DAEMON, Kind.string(
       "a JDBC URL such as \"jdbc:postgresql://db:5432/tasks?user=td\"",
-      s -> s.startsWith("jdbc:") && !s.contains("password=")), null, null);
+      s -> !s.startsWith("jdbc:") ? "a JDBC URL such as \"jdbc:postgresql://db:5432/tasks?user=td\""
+          : s.toLowerCase(java.util.Locale.ROOT).contains("password=")
+              ? "a JDBC URL without a password: name the variable that holds it with store_password_env" : null,
+      false), null, null);
   public static final Key<String> STORE_PASSWORD_ENV = key("store_password_env", DAEMON, Kind.string(
       "the name of an environment variable such as \"TASKDAEMON_DB_PASSWORD\"",
       s -> s.matches("[A-Za-z_][A-Za-z0-9_]{0,127}")), null, null);
