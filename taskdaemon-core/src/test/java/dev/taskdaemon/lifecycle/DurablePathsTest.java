@@ -164,6 +164,29 @@ class DurablePathsTest {
   }
 
   @Test
+  void aStoreThatIsDown_refusesNewTasksAtOnce_andKeepsEveryOutcomeUntilItIsBack() throws Exception {
+    SharedStore.Host view = shared.host();
+    TaskDaemon d = host(view, 1, Duration.ofSeconds(30));
+    TaskFuture running = d.submit("echo", Map.of("x", "slow"));
+    await().atMost(Duration.ofSeconds(10))
+        .until(() -> d.task(running.taskId()).orElseThrow().status() == TaskStatus.PROCESSING);
+    view.down = true;
+    long t0 = System.nanoTime();
+    assertThatThrownBy(() -> d.enqueue("echo", Map.of("x", "new")))
+        .isInstanceOf(dev.taskdaemon.StoreException.class).hasMessageContaining("shared test store");
+    assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0)).as("refused fast").isLessThan(10);
+    Files.writeString(dir.resolve("gate"), ""); // the running task answers while its outcome cannot be written
+    await().atMost(Duration.ofSeconds(10)).until(() -> runsById().containsKey(running.taskId()));
+    Thread.sleep(300); // the answer arrives; the write of its outcome fails and is retried
+    assertThat(running).as("a future completes only once its outcome is committed").isNotDone();
+    view.down = false;
+    Result r = get(running);
+    assertThat(r.isSuccess()).isTrue();
+    assertThat(shared.rows.find(running.taskId()).orElseThrow().status()).isEqualTo(TaskStatus.COMPLETED);
+    assertThat(d.tasks(TaskQuery.recent().limit(10))).extracting(TaskInfo::id).containsExactly(running.taskId());
+  }
+
+  @Test
   void close_leavesUnfinishedTasksPending_andTheNextStartFinishesThem() throws Exception {
     TaskDaemon a = host(shared.host(), 1, Duration.ofSeconds(30));
     TaskFuture running = a.submit("echo", Map.of("x", "slow"));

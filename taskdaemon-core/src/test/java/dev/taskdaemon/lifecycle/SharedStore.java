@@ -42,6 +42,9 @@ final class SharedStore {
       crashed = true;
     }
 
+    /** While set, every write fails as a store that is down does. */
+    volatile boolean down;
+
     private void check() {
       if (crashed) {
         throw new StoreException("this host is gone");
@@ -65,6 +68,9 @@ final class SharedStore {
 
     @Override
     public List<Boolean> write(List<StoreWrite> writes) {
+      if (down) {
+        throw new StoreException("the shared test store is down");
+      }
       if (crashed) {
         List<Boolean> none = new ArrayList<>();
         writes.forEach(w -> none.add(false)); // lost with the host
