@@ -291,13 +291,7 @@ public final class Engine {
     List<Prepared> prepared = new ArrayList<>(requests.size());
     Instant now = Instant.now();
     for (TaskRequest r : requests) {
-      if (closed) {
-        throw closedException(r.taskType());
-      }
-      Pool pool = pools.get(r.taskType());
-      if (pool == null) {
-        throw unknownTaskType(r.taskType());
-      }
+      Pool pool = poolFor(r);
       byte[] data = encode(r.taskType(), r.taskData());
       TaskOptions o = r.options();
       Instant notBefore = o.notBefore() != null && o.notBefore().isAfter(now) ? o.notBefore() : null;
@@ -394,11 +388,8 @@ public final class Engine {
     return out;
   }
 
-  /**
-   * One task with the in-memory store, the hot path: stored, then queued with one acquisition of the
-   * pool's lock; when the queue turns out to be full, the record is taken back and the task refused.
-   */
-  private Accepted acceptOne(TaskRequest r) {
+  /** The pool of a request's task type; refuses when the daemon is closed or the type unknown. */
+  private Pool poolFor(TaskRequest r) {
     if (closed) {
       throw closedException(r.taskType());
     }
@@ -406,6 +397,15 @@ public final class Engine {
     if (pool == null) {
       throw unknownTaskType(r.taskType());
     }
+    return pool;
+  }
+
+  /**
+   * One task with the in-memory store, the hot path: stored, then queued with one acquisition of the
+   * pool's lock; when the queue turns out to be full, the record is taken back and the task refused.
+   */
+  private Accepted acceptOne(TaskRequest r) {
+    Pool pool = poolFor(r);
     byte[] data = encode(r.taskType(), r.taskData());
     TaskOptions o = r.options();
     Instant now = Instant.now();

@@ -158,16 +158,7 @@ final class Pool implements HandlerPool {
       if (cancelled) {
         queue.unreserve(1);
       } else {
-        unhealthy = health.unhealthyReason();
-        if (unhealthy != null) {
-          queue.unreserve(1);
-        } else if (dueNanos != 0) {
-          // A delayed task waits with the retries; its reservation is used when it becomes ready.
-          t.dueNanos = dueNanos;
-          queue.retry(t);
-        } else {
-          queue.offerReserved(t);
-        }
+        unhealthy = queueReservedLocked(t, dueNanos);
       }
       if (announce) {
         // Emitted under the lock so that no event of this task can be delivered before it.
@@ -189,6 +180,23 @@ final class Pool implements HandlerPool {
     return true;
   }
 
+  /**
+   * Queues a task into room reserved for it, ready now or (a delayed task, waiting with the retries)
+   * at {@code dueNanos}; returns why the handler is unhealthy instead, giving the room back. Lock held.
+   */
+  private String queueReservedLocked(PendingTask t, long dueNanos) {
+    String unhealthy = health.unhealthyReason();
+    if (unhealthy != null) {
+      queue.unreserve(1);
+    } else if (dueNanos != 0) {
+      t.dueNanos = dueNanos;
+      queue.retry(t);
+    } else {
+      queue.offerReserved(t);
+    }
+    return unhealthy;
+  }
+
   enum Offer { ADMITTED, FULL, CLOSED }
 
   /**
@@ -205,15 +213,7 @@ final class Pool implements HandlerPool {
       if (queue.reserve(1, true) == 0) {
         return Offer.FULL;
       }
-      unhealthy = health.unhealthyReason();
-      if (unhealthy != null) {
-        queue.unreserve(1);
-      } else if (dueNanos != 0) {
-        t.dueNanos = dueNanos;
-        queue.retry(t);
-      } else {
-        queue.offerReserved(t);
-      }
+      unhealthy = queueReservedLocked(t, dueNanos);
       // Emitted under the lock so that no event of this task can be delivered before it.
       engine.events.taskSubmitted(t.first);
     } finally {
