@@ -1,0 +1,164 @@
+package dev.taskdaemon.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code java -jar taskdaemon-server.jar} as a separate process, configured by environment variables
+ * only, stopped with SIGTERM ({@link Process#destroy()} sends it on Linux). Runs in the {@code package}
+ * phase (the {@code jar-test} execution), once the shaded jar exists; the property names the jar.
+ */
+@EnabledIfSystemProperty(named = "taskdaemon.server.jar", matches = ".+")
+class ServerJarTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Pattern LISTENING = Pattern.compile("serving the HTTP API on http://127\\.0\\.0\\.1:(\\d+)");
+  private static final HttpClient CLIENT = HttpClient.newHttpClient();
+
+  @TempDir Path dir;
+
+  private Process start(Map<String, String> env) throws IOException {
+    Path jar = Path.of(System.getProperty("taskdaemon.server.jar"));
+    assertThat(jar).exists();
+    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-jar", jar.toString()).directory(dir.toFile()).redirectErrorStream(true);
+    pb.environment().keySet().removeIf(k -> k.startsWith("DAEMON_") || k.equals("HANDLER_CONFIG"));
+    pb.environment().putAll(env);
+    return pb.start();
+  }
+
+  /** The process's output so far, read on another thread; completes with the port once it listens. */
+  private static final class Output {
+    final StringBuffer text = new StringBuffer();
+    final CompletableFuture<Integer> port = new CompletableFuture<>();
+    final CompletableFuture<Void> ended = new CompletableFuture<>();
+
+    Output(Process p) {
+      Thread t = new Thread(() -> {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+          String line;
+          while ((line = r.readLine()) != null) {
+            text.append(line).append('\n');
+            Matcher m = LISTENING.matcher(line);
+            if (m.find()) {
+              port.complete(Integer.parseInt(m.group(1)));
+            }
+          }
+        } catch (IOException e) {
+          text.append("(output lost: ").append(e).append(")\n");
+        } finally {
+          port.completeExceptionally(new AssertionError("the server ended without listening"));
+          ended.complete(null);
+        }
+      }, "server-output");
+      t.setDaemon(true);
+      t.start();
+    }
+  }
+
+  @Test
+  void sigterm_drainsTheRunningTask_andExitsZero() throws Exception {
+    Path mark = dir.resolve("finished.txt");
+    // A handler in plain sh: 2 s of work, then a line in the mark file, then the answer.
+    Files.writeString(dir.resolve("handlers.toml"), String.join("\n",
+        "[handlers.work]",
+        "command = [\"sh\", \"-c\", '''while IFS= read -r line; do sleep 2; echo finished >> \"$MARK\";"
+            + " printf '{\"status\":\"success\",\"result\":{\"ok\":true}}\\n'; done''']",
+        "instances = 1",
+        "env = { MARK = " + JSON.writeValueAsString(mark.toString()) + " }",
+        ""));
+    Process p = start(Map.of("HANDLER_CONFIG", "handlers.toml", "DAEMON_PORT", "0", "DAEMON_TASK_TIMEOUT", "20",
+        "DAEMON_SOMETHING_ELSE", "1", "DAEMON_API_TOKEN", "tok-123"));
+    Output out = new Output(p);
+    try {
+      int port = out.port.get(60, TimeUnit.SECONDS);
+      String at = "http://127.0.0.1:" + port;
+      HttpResponse<String> r = CLIENT.send(HttpRequest.newBuilder(URI.create(at + "/queue"))
+          .header("Authorization", "Bearer tok-123")
+          .POST(HttpRequest.BodyPublishers.ofString("{\"type\": \"work\", \"data\": {}}")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+      String id = JSON.readTree(r.body()).get("task_id").asText();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (true) {
+        JsonNode t = JSON.readTree(CLIENT.send(HttpRequest.newBuilder(URI.create(at + "/api/tasks/" + id))
+            .header("Authorization", "Bearer tok-123").build(), HttpResponse.BodyHandlers.ofString()).body());
+        if ("processing".equals(t.get("status").asText())) {
+          break;
+        }
+        assertThat(System.nanoTime()).as("task never started: %s", t).isLessThan(deadline);
+        Thread.sleep(20); // a client's polling interval
+      }
+      assertThat(mark).doesNotExist();
+      p.destroy(); // SIGTERM
+      assertThat(p.waitFor(30, TimeUnit.SECONDS)).as(out.text.toString()).isTrue();
+      out.ended.get(10, TimeUnit.SECONDS);
+      assertThat(p.exitValue()).as(out.text.toString()).isEqualTo(0);
+      assertThat(Files.readAllLines(mark)).containsExactly("finished");
+      String log = out.text.toString();
+      assertThat(log).contains("environment: DAEMON_SOMETHING_ELSE not used by TaskDaemon; accepted and ignored")
+          .contains("DAEMON_API_TOKEN=****").doesNotContain("tok-123")
+          .contains("task_timeout=20s").contains("drain_timeout=8s")
+          .contains("received SIGTERM: stopping").contains("HTTP API stopped")
+          .doesNotContain("Exception");
+    } finally {
+      p.destroyForcibly();
+      p.waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void malformedVariables_stopTheServerAtStart_namingThem() throws Exception {
+    Files.writeString(dir.resolve("handlers.toml"), "[handlers.a]\ncommand = [\"cat\"]\n");
+    for (Map.Entry<String, String> bad : List.of(Map.entry("DAEMON_PORT", "eighty"),
+        Map.entry("DAEMON_MAX_RETRIES", "lots"))) {
+      Process p = start(Map.of(bad.getKey(), bad.getValue()));
+      Output out = new Output(p);
+      try {
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        out.ended.get(10, TimeUnit.SECONDS);
+        assertThat(p.exitValue()).as(out.text.toString()).isEqualTo(2);
+        assertThat(out.text.toString()).contains("environment " + bad.getKey() + " = \"" + bad.getValue()
+            + "\": expected ");
+      } finally {
+        p.destroyForcibly();
+        p.waitFor(30, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  @Test
+  void aMissingHandlersFile_stopsTheServer_namingThePath() throws Exception {
+    Process p = start(Map.of("HANDLER_CONFIG", "nowhere/handlers.toml"));
+    Output out = new Output(p);
+    try {
+      assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      out.ended.get(10, TimeUnit.SECONDS);
+      assertThat(p.exitValue()).isEqualTo(2);
+      assertThat(out.text.toString()).contains("nowhere/handlers.toml: no such file");
+    } finally {
+      p.destroyForcibly();
+      p.waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+}
