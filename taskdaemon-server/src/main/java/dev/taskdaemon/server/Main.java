@@ -50,10 +50,12 @@ public final class Main {
       System.exit(2);
       return;
     }
-    // Before the first logger exists: slf4j-simple reads its level once.
-    if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
-      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", settings.logLevel());
-    }
+    // Before the first logger exists: slf4j-simple reads its settings once. Set here rather than in a
+    // simplelogger.properties so that a host embedding TaskDaemonServer keeps its own; -D flags win.
+    logDefault("defaultLogLevel", settings.logLevel());
+    logDefault("showDateTime", "true");
+    logDefault("dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
+    logDefault("showShortLogName", "true");
     Logger log = LoggerFactory.getLogger(Main.class);
     Path config = Path.of(env.getOrDefault("HANDLER_CONFIG", "handlers.toml"));
     TaskDaemon.Builder builder = TaskDaemon.builder().drainTimeout(DEFAULT_DRAIN).fromToml(config)
@@ -85,6 +87,13 @@ public final class Main {
       return;
     }
     SigTerm.onTerm(server::close);
+  }
+
+  private static void logDefault(String key, String value) {
+    String property = "org.slf4j.simpleLogger." + key;
+    if (System.getProperty(property) == null) {
+      System.setProperty(property, value);
+    }
   }
 
   /** The configuration for the start-up log line; the token is masked, handler env values left out. */
