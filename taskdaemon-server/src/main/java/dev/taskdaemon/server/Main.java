@@ -20,17 +20,20 @@ import org.slf4j.LoggerFactory;
  * {@code java -jar taskdaemon-server.jar}: the original daemon's replacement. Reads the handlers of
  * {@code HANDLER_CONFIG} (default {@code ./handlers.toml}) and the {@code DAEMON_*} environment, logs
  * the effective configuration (secrets masked), serves the HTTP API, and on SIGTERM stops taking
- * requests, drains, and exits 0.
+ * requests, drains (6 s unless {@code drain_timeout} says otherwise), and exits 0.
  *
  * <p>Exit codes: 0 after a signal and a drain; 2 for a configuration problem (each named in the log);
  * 1 when the handlers or the listener cannot start.
  */
 public final class Main {
   /**
-   * The daemon's drain on SIGTERM unless the file's {@code drain_timeout} says otherwise: inside
-   * {@code docker stop}'s 10 s, with room for the HTTP grace and stopping the instances.
+   * The daemon's drain on SIGTERM unless the file's {@code drain_timeout} says otherwise. With the
+   * HTTP grace (1 s) and {@link #DEFAULT_STOP_GRACE} the whole stop fits inside {@code docker stop}'s
+   * 10 s, so the server, not a SIGKILL, ends its instances.
    */
-  public static final Duration DEFAULT_DRAIN = Duration.ofSeconds(8);
+  public static final Duration DEFAULT_DRAIN = Duration.ofSeconds(6);
+  /** How long an instance may take to exit after its stdin closes, unless the file says otherwise. */
+  public static final Duration DEFAULT_STOP_GRACE = Duration.ofSeconds(2);
 
   private Main() {}
 
@@ -58,7 +61,8 @@ public final class Main {
     logDefault("showShortLogName", "true");
     Logger log = LoggerFactory.getLogger(Main.class);
     Path config = Path.of(env.getOrDefault("HANDLER_CONFIG", "handlers.toml"));
-    TaskDaemon.Builder builder = TaskDaemon.builder().drainTimeout(DEFAULT_DRAIN).fromToml(config)
+    TaskDaemon.Builder builder = TaskDaemon.builder().drainTimeout(DEFAULT_DRAIN).stopGrace(DEFAULT_STOP_GRACE)
+        .fromToml(config)
         .fromEnvironment(env);
     log.info("effective configuration: {}", describe(config, env, builder, settings));
     if (settings.workers() != null) {

@@ -118,7 +118,7 @@ class ServerJarTest {
       String log = out.text.toString();
       assertThat(log).contains("environment: DAEMON_SOMETHING_ELSE not used by TaskDaemon; accepted and ignored")
           .contains("DAEMON_API_TOKEN=****").doesNotContain("tok-123")
-          .contains("task_timeout=20s").contains("drain_timeout=8s")
+          .contains("task_timeout=20s").contains("drain_timeout=6s").contains("stop_grace=2s")
           .contains("received SIGTERM: stopping").contains("HTTP API stopped")
           .doesNotContain("Exception");
     } finally {
