@@ -78,6 +78,21 @@ public sealed interface Result permits Result.Success, Result.Failure {
       return raw != null && node == null ? new String(raw, StandardCharsets.UTF_8) : result().toString();
     }
 
+    /**
+     * The result as UTF-8 JSON: the bytes it arrived as when it has not been built as a tree. Not
+     * copied (a large result is not duplicated): do not change the array.
+     */
+    public byte[] utf8Json() {
+      if (raw != null) {
+        return raw;
+      }
+      try {
+        return Json.results().writeValueAsBytes(node);
+      } catch (IOException e) {
+        throw new IllegalStateException("the task result cannot be written as JSON: " + message(e), e);
+      }
+    }
+
     /** Binds the result to {@code type} straight from its JSON text when it has not been parsed yet. */
     <T> T read(ObjectMapper mapper, com.fasterxml.jackson.databind.JavaType type) throws IOException {
       if (raw != null && node == null) {

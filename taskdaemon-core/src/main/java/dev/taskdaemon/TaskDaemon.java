@@ -568,6 +568,15 @@ public final class TaskDaemon implements AutoCloseable {
     }
 
     /**
+     * With a durable store: how long a host's claim on a task lasts without renewal. The host renews
+     * its leases every third of it; when a host dies, other hosts (or its next start, for PostgreSQL)
+     * take its tasks once their leases run out. Default 30 s. TOML key {@code store_lease}.
+     */
+    public Builder storeLease(Duration lease) {
+      return set(Keys.STORE_LEASE, lease);
+    }
+
+    /**
      * With a durable store: how many tasks one claim takes from the store into a handler's window
      * beyond its instances; default 32. TOML key {@code claim_batch}.
      */

@@ -28,8 +28,33 @@ public final class TaskFuture extends CompletableFuture<Result> {
    * applications receive these from {@link TaskDaemon#submit}.
    */
   public TaskFuture(String taskId, Executor callbacks) {
+    this(taskId, callbacks, null);
+  }
+
+  /**
+   * A future whose {@link #cancel(boolean)} also cancels the task through {@code canceller} (given the
+   * task id): the engine stops it and records it {@code CANCELLED}.
+   */
+  public TaskFuture(String taskId, Executor callbacks, java.util.function.Predicate<String> canceller) {
     this.taskId = taskId;
     this.callbacks = callbacks;
+    this.canceller = canceller;
+  }
+
+  private final java.util.function.Predicate<String> canceller;
+
+  /**
+   * Cancels the task, not only this future: a queued task leaves the queue, a running one has its
+   * instance stopped and replaced, and the store records it {@code CANCELLED}; this future is cancelled
+   * ({@code get()} throws {@link java.util.concurrent.CancellationException}).
+   */
+  @Override
+  public boolean cancel(boolean mayInterruptIfRunning) {
+    boolean cancelled = super.cancel(mayInterruptIfRunning);
+    if (cancelled && canceller != null) {
+      canceller.test(taskId);
+    }
+    return cancelled;
   }
 
   /** The task's id: the {@code task_id} its handler receives. */

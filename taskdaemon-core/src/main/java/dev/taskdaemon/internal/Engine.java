@@ -10,8 +10,28 @@ import dev.taskdaemon.Task;
 import dev.taskdaemon.TaskFuture;
 import dev.taskdaemon.TaskDataException;
 import dev.taskdaemon.UnknownTaskTypeException;
+import dev.taskdaemon.QueueFullException;
+import dev.taskdaemon.StoreException;
+import dev.taskdaemon.TaskDaemonException;
+import dev.taskdaemon.TaskInfo;
+import dev.taskdaemon.TaskOptions;
+import dev.taskdaemon.TaskQuery;
+import dev.taskdaemon.TaskRequest;
+import dev.taskdaemon.TaskStatus;
+import dev.taskdaemon.UnknownTaskException;
 import dev.taskdaemon.spi.HandlerRuntime;
 import dev.taskdaemon.spi.RuntimeContext;
+import dev.taskdaemon.spi.StoreContext;
+import dev.taskdaemon.spi.StoreSettings;
+import dev.taskdaemon.spi.StoreWrite;
+import dev.taskdaemon.spi.StoredTask;
+import dev.taskdaemon.spi.TaskStore;
+import dev.taskdaemon.spi.TaskStoreProvider;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -61,6 +81,15 @@ public final class Engine {
   private boolean stopped;
   private String closeCause = "the daemon is closed";
   private Thread shutdownHook;
+  final Ledger ledger;
+  private final StoreLoop loop;
+  /** Tasks this host holds: queued here, running here, or between the two. */
+  private final ConcurrentHashMap<String, PendingTask> live = new ConcurrentHashMap<>();
+  /** Futures of tasks this host handed back to the store (a durable retry), until they end somewhere. */
+  private final ConcurrentHashMap<String, TaskFuture> detached = new ConcurrentHashMap<>();
+  /** {@link #await} futures of tasks this host does not hold. */
+  private final ConcurrentHashMap<String, List<CompletableFuture<Result>>> watchers = new ConcurrentHashMap<>();
+  private final AtomicLong claimSeq = new AtomicLong(Long.MIN_VALUE / 2);
 
   private Engine(EngineConfig config) {
     this.config = config;
@@ -85,6 +114,25 @@ public final class Engine {
       }
     };
     this.context = new RuntimeContext(name, session, config.stopGrace());
+    TaskStore store = config.storeObject() != null ? config.storeObject() : createStore(config.store());
+    this.ledger = new Ledger(store, session, name);
+    this.loop = store.durable() ? new StoreLoop(this, config.storeLease()) : null;
+  }
+
+  private static TaskStore createStore(StoreSettings s) {
+    if (s == null || s.store().equals("memory")) {
+      return new MemoryTaskStore(s == null ? 10_000 : s.maxFinished());
+    }
+    List<String> found = new ArrayList<>(List.of("memory"));
+    for (TaskStoreProvider p : ServiceLoader.load(TaskStoreProvider.class, Engine.class.getClassLoader())) {
+      if (p.name().equals(s.store())) {
+        return p.create(s);
+      }
+      found.add(p.name());
+    }
+    throw new StoreException("no task store named '" + s.store() + "' on the class path (found: "
+        + String.join(", ", found) + "); add the dependency dev.taskdaemon:taskdaemon-store-" + s.store()
+        + " or set [daemon] store to one of those");
   }
 
   /** Starts a daemon: opens the runtimes, starts every pool's instances in parallel. */
@@ -100,6 +148,10 @@ public final class Engine {
   }
 
   private void open() {
+    ledger.store.open(new StoreContext(name, session, List.copyOf(config.handlers().stream().map(HandlerSpec::name)
+        .toList()), loop != null ? loop::wake : () -> {}));
+    storeOpen = true;
+    ledger.startWriter();
     for (HandlerSpec h : config.handlers()) {
       HandlerRuntime rt = config.runtimes().get(h.runtime());
       runtimesInUse.computeIfAbsent(rt, k -> new ArrayList<>()).add(h);
@@ -131,7 +183,16 @@ public final class Engine {
       String handler = first != null ? first.handler() : null;
       throw new HandlerStartException(handler, String.join("\n", failures), first);
     }
-    LOG.info("daemon '{}' started: {} handlers, session {}", name, pools.size(), session);
+    if (loop != null) {
+      for (Pool p : pools.values()) {
+        p.backlog = true; // whatever an earlier run or another host left is claimed at once
+      }
+      loop.start();
+    } else {
+      schedulePurge();
+    }
+    LOG.info("daemon '{}' started: {} handlers, session {}, store {}", name, pools.size(), session,
+        ledger.store.describe());
   }
 
   public String name() {
@@ -160,29 +221,198 @@ public final class Engine {
   }
 
   public TaskFuture submit(String taskType, Object taskData, int priority) {
-    if (priority < 0 || priority > 100) {
-      throw new IllegalArgumentException("priority must be from 0 to 100, was " + priority);
-    }
-    String id = newTaskId();
-    TaskFuture future = new TaskFuture(id, callbacks);
-    Pool pool = pools.get(taskType);
-    if (closed) {
-      future.completeExceptionally(closedException(taskType));
-      return future;
-    }
-    if (pool == null) {
-      future.completeExceptionally(unknownTaskType(taskType));
-      return future;
-    }
-    byte[] data;
+    return submit(taskType, taskData, TaskOptions.defaults().priority(priority));
+  }
+
+  /** Stores and queues one task; refusals complete the future exceptionally. */
+  public TaskFuture submit(String taskType, Object taskData, TaskOptions options) {
     try {
-      data = encode(taskType, taskData);
-    } catch (TaskDataException e) {
-      future.completeExceptionally(e);
-      return future;
+      return accept(List.of(new TaskRequest(taskType, taskData, options)), true).get(0).future;
+    } catch (TaskDaemonException e) {
+      TaskFuture f = new TaskFuture(options.taskId() != null ? options.taskId() : newTaskId(), callbacks);
+      f.completeExceptionally(e);
+      return f;
     }
-    pool.submit(new PendingTask(Task.ofJson(id, taskType, data, 1), priority, seq.incrementAndGet(), future));
-    return future;
+  }
+
+  /** Stores tasks without futures for the caller; returns their ids. */
+  public List<String> enqueue(List<TaskRequest> requests) {
+    List<Accepted> all = accept(requests, false);
+    List<String> ids = new ArrayList<>(all.size());
+    for (Accepted a : all) {
+      ids.add(a.id);
+    }
+    return ids;
+  }
+
+  private static final class Accepted {
+    final String id;
+    TaskFuture future;
+
+    Accepted(String id) {
+      this.id = id;
+    }
+  }
+
+  private static final class Prepared {
+    final TaskRequest request;
+    final Pool pool;
+    final String id;
+    final byte[] data;
+    final Instant notBefore;
+    boolean local;
+    PendingTask task;
+
+    Prepared(TaskRequest request, Pool pool, String id, byte[] data, Instant notBefore) {
+      this.request = request;
+      this.pool = pool;
+      this.id = id;
+      this.data = data;
+      this.notBefore = notBefore;
+    }
+  }
+
+  /**
+   * Checks every request (type, data), reserves room, stores them in one commit, and queues here
+   * those this host takes at once. Everything refused is refused before anything is stored.
+   */
+  private List<Accepted> accept(List<TaskRequest> requests, boolean futures) {
+    if (requests.isEmpty()) {
+      return List.of();
+    }
+    List<Prepared> prepared = new ArrayList<>(requests.size());
+    Instant now = Instant.now();
+    for (TaskRequest r : requests) {
+      if (closed) {
+        throw closedException(r.taskType());
+      }
+      Pool pool = pools.get(r.taskType());
+      if (pool == null) {
+        throw unknownTaskType(r.taskType());
+      }
+      byte[] data = encode(r.taskType(), r.taskData());
+      TaskOptions o = r.options();
+      Instant notBefore = o.notBefore() != null && o.notBefore().isAfter(now) ? o.notBefore() : null;
+      prepared.add(new Prepared(r, pool, o.taskId() != null ? o.taskId() : newTaskId(), data, notBefore));
+    }
+    reserve(prepared);
+    List<StoredTask> rows = new ArrayList<>(prepared.size());
+    Instant lease = ledger.durable ? now.plus(config.storeLease()) : null;
+    for (Prepared p : prepared) {
+      TaskOptions o = p.request.options();
+      if (p.local) {
+        TaskFuture f = new TaskFuture(p.id, callbacks, this::cancel);
+        p.task = new PendingTask(Task.ofJson(p.id, p.pool.name, p.data, 1), o.priority(), seq.incrementAndGet(), f,
+            o.maxRetries(), o.timeout(), 0);
+        if (live.putIfAbsent(p.id, p.task) != null) {
+          // The id is held here already (an idempotent repeat): no second task.
+          p.pool.unreserve(1);
+          p.local = false;
+          p.task = null;
+        }
+      }
+      rows.add(StoredTask.newTask(p.id, p.pool.name, p.data, o.priority(), o.maxRetries(),
+          o.timeout() == null ? null : o.timeout().toMillis(), now, p.notBefore, p.local ? session : null,
+          p.local ? lease : null));
+    }
+    List<Boolean> inserted;
+    try {
+      inserted = ledger.insert(rows);
+    } catch (RuntimeException e) {
+      for (Prepared p : prepared) {
+        if (p.local) {
+          live.remove(p.id, p.task);
+          p.pool.unreserve(1);
+        }
+      }
+      throw e instanceof TaskDaemonException tde ? tde
+          : new StoreException("the task store (" + ledger.store.describe() + ") failed to store the tasks: " + e, e);
+    }
+    List<Accepted> out = new ArrayList<>(prepared.size());
+    boolean wake = false;
+    for (int i = 0; i < prepared.size(); i++) {
+      Prepared p = prepared.get(i);
+      Accepted a = new Accepted(p.id);
+      out.add(a);
+      if (!inserted.get(i)) {
+        // An id that exists already: the caller gets that task.
+        if (p.local) {
+          live.remove(p.id, p.task);
+          p.pool.unreserve(1);
+        }
+        if (futures) {
+          a.future = followInto(new TaskFuture(p.id, callbacks, this::cancel), await(p.id));
+        }
+        continue;
+      }
+      if (p.local) {
+        a.future = p.task.future;
+        long due = p.notBefore == null ? 0 : nanoTime() + Math.max(1, Duration.between(now, p.notBefore).toNanos());
+        if (!p.pool.admit(p.task, true, due)) {
+          abandoned(p.task, "the daemon closed while the task was being queued");
+        }
+      } else {
+        p.pool.backlog = true;
+        wake = true;
+        if (p.notBefore != null && loop != null) {
+          loop.wakeAt(p.notBefore);
+        }
+        if (futures) {
+          TaskFuture f = new TaskFuture(p.id, callbacks, this::cancel);
+          detached.put(p.id, f);
+          a.future = f;
+        }
+      }
+    }
+    if (wake && loop != null) {
+      loop.wake();
+    }
+    return out;
+  }
+
+  /**
+   * Reserves queue room. In memory the queue is the backlog: every task needs room, or the batch is
+   * refused. With a durable store the backlog is in the store (bounded by queue_capacity only when it
+   * is set): tasks take room in the handler's window when there is some, and wait in the store otherwise.
+   */
+  private void reserve(List<Prepared> prepared) {
+    Map<Pool, Integer> counts = new LinkedHashMap<>();
+    for (Prepared p : prepared) {
+      counts.merge(p.pool, 1, Integer::sum);
+    }
+    if (!ledger.durable) {
+      List<Pool> done = new ArrayList<>();
+      for (Map.Entry<Pool, Integer> e : counts.entrySet()) {
+        if (e.getKey().reserve(e.getValue(), true) == 0) {
+          for (Pool d : done) {
+            d.unreserve(counts.get(d));
+          }
+          if (closed) {
+            throw closedException(e.getKey().name);
+          }
+          throw e.getKey().queueFull();
+        }
+        done.add(e.getKey());
+      }
+      for (Prepared p : prepared) {
+        p.local = true;
+      }
+      return;
+    }
+    for (Map.Entry<Pool, Integer> e : counts.entrySet()) {
+      Pool pool = e.getKey();
+      if (pool.spec.queueCapacity() != null || config.queueCapacitySet()) {
+        long pending = ledger.store.countPending(pool.name);
+        if (pending + e.getValue() > pool.settings.queueCapacity()) {
+          throw new QueueFullException(pool.name, "handler '" + pool.name + "' queue full: " + pending
+              + " tasks pending in the store, queue_capacity " + pool.settings.queueCapacity()
+              + "; raise queue_capacity or instances, or submit more slowly");
+        }
+      }
+    }
+    for (Prepared p : prepared) {
+      p.local = p.notBefore == null && !p.pool.backlog && p.pool.reserve(1, false) == 1;
+    }
   }
 
   /**
@@ -249,41 +479,383 @@ public final class Engine {
         + "); submit tasks before close(), or start a new daemon");
   }
 
-  // Lifecycle API: implemented in the next commit.
-  public TaskFuture submit(String taskType, Object taskData, dev.taskdaemon.TaskOptions options) {
-    throw new UnsupportedOperationException("not yet");
+  // ---------------------------------------------------------------- the task lifecycle
+
+  public Optional<TaskInfo> task(String id) {
+    checkOpen();
+    return storeCall(() -> ledger.store.find(id)).map(Ledger::info);
   }
 
-  public List<String> enqueue(List<dev.taskdaemon.TaskRequest> requests) {
-    throw new UnsupportedOperationException("not yet");
-  }
-
-  public java.util.Optional<dev.taskdaemon.TaskInfo> task(String id) {
-    throw new UnsupportedOperationException("not yet");
-  }
-
-  public List<dev.taskdaemon.TaskInfo> tasks(dev.taskdaemon.TaskQuery q) {
-    throw new UnsupportedOperationException("not yet");
+  public List<TaskInfo> tasks(TaskQuery q) {
+    checkOpen();
+    List<StoredTask> rows = storeCall(() -> ledger.store.list(q));
+    List<TaskInfo> out = new ArrayList<>(rows.size());
+    for (StoredTask t : rows) {
+      out.add(Ledger.info(t));
+    }
+    return out;
   }
 
   public CompletableFuture<Result> await(String id) {
-    throw new UnsupportedOperationException("not yet");
+    checkOpen();
+    PendingTask t = live.get(id);
+    if (t != null) {
+      return followInto(new CompletableFuture<>(), t.future);
+    }
+    TaskFuture d = detached.get(id);
+    if (d != null) {
+      return followInto(new CompletableFuture<>(), d);
+    }
+    Optional<StoredTask> row = storeCall(() -> ledger.store.find(id));
+    if (row.isEmpty()) {
+      return CompletableFuture.failedFuture(new UnknownTaskException(id));
+    }
+    if (row.get().status().isFinal()) {
+      return CompletableFuture.completedFuture(Ledger.resultOf(row.get()));
+    }
+    CompletableFuture<Result> f = new CompletableFuture<>();
+    watchers.computeIfAbsent(id, k -> new CopyOnWriteArrayList<>()).add(f);
+    // It may have been taken, or finished, between the look-ups and the registration.
+    t = live.get(id);
+    if (t != null) {
+      followInto(f, t.future);
+    } else {
+      storeCall(() -> ledger.store.find(id)).filter(r -> r.status().isFinal())
+          .ifPresent(r -> settleWatchers(id, Ledger.resultOf(r)));
+    }
+    if (loop != null) {
+      loop.wake();
+    }
+    return f;
+  }
+
+  /** Completes {@code target} with what {@code source} completes with; a cancelled task reads as CANCELLED. */
+  private static <F extends CompletableFuture<Result>> F followInto(F target, CompletableFuture<Result> source) {
+    source.whenComplete((r, e) -> {
+      if (e == null) {
+        target.complete(r);
+      } else if (e instanceof java.util.concurrent.CancellationException) {
+        target.complete(new Result.Failure("the task was cancelled", false, Result.Failure.Kind.CANCELLED));
+      } else {
+        target.completeExceptionally(e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+            ? e.getCause() : e);
+      }
+    });
+    return target;
   }
 
   public boolean cancel(String id) {
-    throw new UnsupportedOperationException("not yet");
+    checkOpen();
+    PendingTask t = live.get(id);
+    if (t != null && pools.get(t.first.taskType()).cancel(t)) {
+      return true;
+    }
+    TaskStore.CancelOutcome o = storeCall(() -> ledger.store.cancel(id, "task " + id + " was cancelled", Instant.now()));
+    switch (o) {
+      case CANCELLED:
+        Result r = new Result.Failure("task " + id + " was cancelled", false, Result.Failure.Kind.CANCELLED);
+        settleWatchers(id, r);
+        return true;
+      case REQUESTED:
+        // Another host holds it (or this one, in passing): its owner ends it at its next lease renewal.
+        if (loop != null) {
+          loop.wake();
+        }
+        return true;
+      default:
+        return false;
+    }
   }
 
   public boolean redrive(String id) {
-    throw new UnsupportedOperationException("not yet");
+    checkOpen();
+    if (!storeCall(() -> ledger.store.redrive(id, Instant.now()))) {
+      return false;
+    }
+    Optional<StoredTask> row = storeCall(() -> ledger.store.find(id));
+    Pool p = row.map(r -> pools.get(r.taskType())).orElse(null);
+    if (p == null) {
+      return true; // another host's handler, or deleted meanwhile: it waits in the store
+    }
+    if (ledger.durable) {
+      p.backlog = true;
+      loop.wake();
+      return true;
+    }
+    // In memory nothing claims from the store: the task joins the queue here at once.
+    StoredTask r = row.get();
+    TaskFuture f = new TaskFuture(id, callbacks, this::cancel);
+    PendingTask t = new PendingTask(Task.ofJson(id, p.name, r.data(), r.attempts() + 1), r.priority(),
+        seq.incrementAndGet(), f, r.maxRetries(), r.timeoutMillis() == null ? null : Duration.ofMillis(r.timeoutMillis()),
+        r.retryBase());
+    t.released = true;
+    live.put(id, t);
+    if (p.reserve(1, true) == 0) {
+      p.unreserve(-1); // over queue_capacity by this one: a redrive is never refused for room
+    }
+    if (!p.admit(t, false, 0)) {
+      abandoned(t, "the daemon closed while the task was being queued");
+    }
+    return true;
   }
 
   public boolean delete(String id) {
-    throw new UnsupportedOperationException("not yet");
+    checkOpen();
+    PendingTask t = live.get(id);
+    boolean was = t != null && pools.get(t.first.taskType()).cancel(t);
+    if (!was) {
+      TaskStore.CancelOutcome o = storeCall(() -> ledger.store.cancel(id, "task " + id + " was deleted", Instant.now()));
+      was = o != TaskStore.CancelOutcome.UNKNOWN;
+    }
+    boolean removed = storeCall(() -> ledger.store.delete(id));
+    settleWatchers(id, new Result.Failure("task " + id + " was deleted", false, Result.Failure.Kind.CANCELLED));
+    return removed || was;
+  }
+
+  void wakeStoreLoop() {
+    if (loop != null) {
+      loop.wake();
+    }
   }
 
   public String storeDescription() {
-    return "memory";
+    return ledger.store.describe();
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw closedException(null);
+    }
+  }
+
+  private <T> T storeCall(java.util.function.Supplier<T> call) {
+    try {
+      return call.get();
+    } catch (TaskDaemonException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new StoreException("the task store (" + ledger.store.describe() + ") failed: " + e, e);
+    }
+  }
+
+  // ---------------------------------------------------------------- what pools tell the store
+
+  /** An attempt starts: its record shows it. */
+  void started(PendingTask t, int attempt) {
+    t.released = false;
+    ledger.write(new StoreWrite.Start(t.id(), session, attempt, Instant.now()), null);
+  }
+
+  /** A failed attempt will be retried after {@code delay}. */
+  void retrying(PendingTask t, Duration delay, String error) {
+    Instant now = Instant.now();
+    Instant due = now.plus(delay);
+    if (!ledger.durable) {
+      t.released = true;
+      ledger.write(new StoreWrite.Release(t.id(), session, due, error, now), null);
+      return;
+    }
+    // The task goes back to the store; its future waits here until the task ends, here or elsewhere.
+    detached.put(t.id(), t.future);
+    live.remove(t.id(), t);
+    ledger.write(new StoreWrite.Release(t.id(), session, due, error, now), applied -> {
+      pools.get(t.first.taskType()).backlog = true;
+      loop.wakeAt(due);
+    });
+  }
+
+  /** Records a task's outcome, then completes its future. */
+  void record(PendingTask t, Task last, Result result) {
+    StoreWrite.Finish f;
+    Instant now = Instant.now();
+    String owner = t.released ? null : session;
+    if (result instanceof Result.Success s) {
+      f = new StoreWrite.Finish(t.id(), owner, TaskStatus.COMPLETED, s.utf8Json(), null, null, now);
+    } else {
+      Result.Failure x = (Result.Failure) result;
+      f = new StoreWrite.Finish(t.id(), owner, x.kind() == Result.Failure.Kind.CANCELLED ? TaskStatus.CANCELLED
+          : TaskStatus.FAILED, null, x.kind().name(), x.message(), now);
+    }
+    ledger.write(f, applied -> {
+      if (applied) {
+        complete(t, last, result);
+      } else {
+        execute(() -> settleElsewhere(t, last, result));
+      }
+    });
+  }
+
+  /**
+   * The outcome was not recorded: the record changed under this host (its lease ran out and another
+   * host took the task, or it was cancelled or deleted). The future gets the one recorded outcome.
+   */
+  private void settleElsewhere(PendingTask t, Task last, Result mine) {
+    Optional<StoredTask> row;
+    try {
+      row = ledger.store.find(t.id());
+    } catch (RuntimeException e) {
+      row = Optional.empty();
+    }
+    if (row.isPresent() && row.get().status().isFinal()) {
+      complete(t, last, Ledger.resultOf(row.get()));
+    } else if (row.isPresent() && ledger.durable) {
+      LOG.warn("daemon '{}': task {} was taken over by another host while this one ran it; its outcome there counts",
+          name, t.id());
+      live.remove(t.id(), t);
+      detached.put(t.id(), t.future);
+      loop.wake();
+    } else {
+      complete(t, last, mine);
+    }
+  }
+
+  private void complete(PendingTask t, Task last, Result result) {
+    live.remove(t.id(), t);
+    t.future.complete(result);
+    events.taskCompleted(last, result);
+    settleWatchers(t.id(), result);
+  }
+
+  private void settleWatchers(String id, Result result) {
+    List<CompletableFuture<Result>> w = watchers.remove(id);
+    if (w != null) {
+      for (CompletableFuture<Result> f : w) {
+        f.complete(result);
+      }
+    }
+    TaskFuture d = detached.remove(id);
+    if (d != null) {
+      d.complete(result);
+    }
+  }
+
+  /** A task this host held when its pool stopped. */
+  void abandoned(PendingTask t, String cause) {
+    live.remove(t.id(), t);
+    Instant now = Instant.now();
+    if (ledger.durable) {
+      ledger.write(new StoreWrite.Release(t.id(), session, null, null, now), null);
+      t.future.completeExceptionally(new DaemonClosedException(t.first.taskType(), cause + " (task " + t.id()
+          + " stays pending in the store (" + ledger.store.describe() + ") for the next start)"));
+    } else {
+      ledger.write(new StoreWrite.Finish(t.id(), t.released ? null : session, TaskStatus.FAILED, null,
+          Result.Failure.Kind.UNAVAILABLE.name(), cause, now), null);
+      t.future.completeExceptionally(new DaemonClosedException(t.first.taskType(), cause + " (task " + t.id() + ")"));
+    }
+  }
+
+  // ---------------------------------------------------------------- the store loop's rounds
+
+  /** Fills each handler's window from the store. */
+  void claimRound(boolean poll) {
+    Instant now = Instant.now();
+    for (Pool p : pools.values()) {
+      if (!(poll || p.backlog || p.feedRequested)) {
+        continue;
+      }
+      p.feedRequested = false;
+      int room = p.reserve(config.claimBatch(), false);
+      if (room == 0) {
+        continue;
+      }
+      List<StoredTask> rows;
+      try {
+        rows = ledger.store.claim(p.name, p.settings.order(), room, session, now, now.plus(config.storeLease()));
+      } catch (RuntimeException e) {
+        p.unreserve(room);
+        throw e;
+      }
+      p.unreserve(room - rows.size());
+      p.backlog = rows.size() == room;
+      for (StoredTask row : rows) {
+        adopt(p, row);
+      }
+    }
+  }
+
+  private void adopt(Pool p, StoredTask row) {
+    TaskFuture f = detached.remove(row.id());
+    if (f == null) {
+      f = new TaskFuture(row.id(), callbacks, this::cancel);
+    }
+    PendingTask t = new PendingTask(Task.ofJson(row.id(), p.name, row.data(), row.attempts()), row.priority(),
+        claimSeq.incrementAndGet(), f, row.maxRetries(),
+        row.timeoutMillis() == null ? null : Duration.ofMillis(row.timeoutMillis()), row.retryBase());
+    live.put(row.id(), t);
+    int attempt = row.attempts() - row.retryBase();
+    int max = p.maxRetriesOf(t);
+    if (row.cancelRequested()) {
+      t.cancelled = true;
+    } else if (attempt > max + 1) {
+      p.unreserve(1);
+      p.finish(t, t.first, new Result.Failure("handler '" + p.name + "': task " + row.id() + " was taken from the store"
+          + " for attempt " + attempt + " of " + (max + 1) + ": its earlier attempts ended when the host running them"
+          + " stopped" + (row.lastError() != null ? " (last error: " + row.lastError() + ")" : "")
+          + "; no attempt is left", false, Result.Failure.Kind.CRASH));
+      return;
+    }
+    if (!p.admit(t, false, 0)) {
+      abandoned(t, "the daemon closed while the task was being queued");
+    }
+  }
+
+  /** Renews this host's leases and ends the tasks whose cancellation other hosts requested. */
+  void renewRound() {
+    ledger.store.renewLeases(session, Instant.now().plus(config.storeLease()));
+    for (String id : ledger.store.cancelRequested(session)) {
+      PendingTask t = live.get(id);
+      if (t != null) {
+        pools.get(t.first.taskType()).cancel(t);
+      }
+    }
+  }
+
+  /** Completes futures of tasks that ended elsewhere (another host, or after a durable retry). */
+  void watchRound() {
+    if (watchers.isEmpty() && detached.isEmpty()) {
+      return;
+    }
+    java.util.Set<String> ids = new java.util.HashSet<>(watchers.keySet());
+    ids.addAll(detached.keySet());
+    ids.removeAll(live.keySet());
+    if (ids.isEmpty()) {
+      return;
+    }
+    Map<String, StoredTask> found = new java.util.HashMap<>();
+    for (StoredTask t : ledger.store.findAll(ids)) {
+      found.put(t.id(), t);
+    }
+    for (String id : ids) {
+      StoredTask t = found.get(id);
+      if (t == null) {
+        if (!live.containsKey(id)) {
+          settleWatchers(id, new Result.Failure("task " + id + " was deleted", false, Result.Failure.Kind.CANCELLED));
+        }
+      } else if (t.status().isFinal()) {
+        settleWatchers(id, Ledger.resultOf(t));
+      }
+    }
+  }
+
+  void purgeRound() {
+    int n = ledger.store.purge(Instant.now().minus(config.store() == null ? Duration.ofDays(7)
+        : config.store().retention()));
+    if (n > 0) {
+      LOG.debug("daemon '{}': purged {} finished tasks older than the retention", name, n);
+    }
+  }
+
+  private void schedulePurge() {
+    schedule(() -> execute(() -> {
+      if (!closed) {
+        try {
+          purgeRound();
+        } catch (RuntimeException e) {
+          LOG.warn("daemon '{}': purging finished tasks failed", name, e);
+        }
+        schedulePurge();
+      }
+    }), Duration.ofMinutes(1));
   }
 
   /** The pool of handler {@code name}. */
@@ -397,6 +969,7 @@ public final class Engine {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    closeStore(cause);
     if (ownScheduler != null) {
       ownScheduler.shutdown();
     }
@@ -428,6 +1001,37 @@ public final class Engine {
     }
     LOG.info("daemon '{}' stopped ({})", name, cause);
   }
+
+  private void closeStore(String cause) {
+    if (loop != null) {
+      loop.stop();
+    }
+    ledger.close(Duration.ofSeconds(10));
+    DaemonClosedException closedEx = new DaemonClosedException(null, "daemon '" + name + "' closed (" + cause
+        + ") before the task finished; look it up again after the next start");
+    for (String id : new ArrayList<>(watchers.keySet())) {
+      List<CompletableFuture<Result>> w = watchers.remove(id);
+      if (w != null) {
+        w.forEach(f -> f.completeExceptionally(closedEx));
+      }
+    }
+    for (String id : new ArrayList<>(detached.keySet())) {
+      TaskFuture f = detached.remove(id);
+      if (f != null) {
+        f.completeExceptionally(new DaemonClosedException(f.taskId(), "daemon '" + name + "' closed (" + cause
+            + ") before task " + id + " finished; it stays in the store (" + ledger.store.describe() + ")"));
+      }
+    }
+    if (storeOpen) {
+      try {
+        ledger.store.close();
+      } catch (RuntimeException e) {
+        LOG.warn("daemon '{}': the task store ({}) failed to close", name, ledger.store.describe(), e);
+      }
+    }
+  }
+
+  private volatile boolean storeOpen;
 
   /** close stdin → grace → terminate → kill, for all instances in parallel; bounded. */
   private void stopInstances(List<Instance> instances, Map<Instance, Pool> owner, boolean graceful) {

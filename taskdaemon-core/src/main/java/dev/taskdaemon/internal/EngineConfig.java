@@ -46,7 +46,8 @@ public record EngineConfig(
     dev.taskdaemon.spi.StoreSettings store,
     dev.taskdaemon.spi.TaskStore storeObject,
     int claimBatch,
-    boolean queueCapacitySet) {
+    boolean queueCapacitySet,
+    Duration storeLease) {
 
   /** One handler's settings: its own where set, else the daemon-wide ones. */
   PoolSettings settingsFor(HandlerSpec h) {

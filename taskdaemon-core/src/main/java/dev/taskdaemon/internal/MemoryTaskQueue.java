@@ -43,6 +43,41 @@ final class MemoryTaskQueue implements TaskQueue {
   }
 
   @Override
+  public int reserve(int n, boolean all) {
+    int room = capacity - admitted;
+    int granted = all ? (room >= n ? n : 0) : Math.max(0, Math.min(n, room));
+    admitted += granted;
+    return granted;
+  }
+
+  @Override
+  public void unreserve(int n) {
+    admitted -= n;
+  }
+
+  @Override
+  public void offerReserved(PendingTask t) {
+    ready.add(t);
+  }
+
+  @Override
+  public boolean remove(PendingTask t) {
+    if (ready.remove(t)) {
+      if (t.attempt == t.firstAttempt) {
+        admitted--;
+      }
+      return true;
+    }
+    if (waiting.remove(t)) {
+      if (t.attempt == t.firstAttempt) {
+        admitted--; // a delayed new task
+      }
+      return true;
+    }
+    return false;
+  }
+
+  @Override
   public void retry(PendingTask t) {
     waiting.add(t);
   }
@@ -54,7 +89,7 @@ final class MemoryTaskQueue implements TaskQueue {
       ready.add(waiting.poll());
     }
     PendingTask t = ready.poll();
-    if (t != null && t.attempt == 1) {
+    if (t != null && t.attempt == t.firstAttempt) {
       admitted--;
     }
     return t;

@@ -94,11 +94,12 @@ public final class MemoryTaskStore implements TaskStore {
       return false;
     }
     if (w instanceof StoreWrite.Start s) {
-      if (!s.owner().equals(t.owner())) {
+      if (!s.owner().equals(t.owner()) && held(t, s.at())) {
         return false;
       }
       r.task = copy(t, TaskStatus.PROCESSING, Math.max(t.attempts(), s.attempt()), t.retryBase(), s.at(), null,
-          t.owner(), t.leaseUntil(), null, null, t.lastError(), t.cancelRequested());
+          s.owner(), s.owner().equals(t.owner()) ? t.leaseUntil() : null, null, null, t.lastError(),
+          t.cancelRequested());
       return true;
     }
     if (w instanceof StoreWrite.Release rel) {
@@ -110,8 +111,7 @@ public final class MemoryTaskStore implements TaskStore {
       return true;
     }
     StoreWrite.Finish f = (StoreWrite.Finish) w;
-    boolean held = t.owner() != null && (t.leaseUntil() == null || t.leaseUntil().isAfter(f.at()));
-    if (f.owner() != null ? !f.owner().equals(t.owner()) : held) {
+    if (f.owner() != null ? !f.owner().equals(t.owner()) : held(t, f.at())) {
       return false;
     }
     r.task = copy(t, f.status(), t.attempts(), t.retryBase(), f.at(), null, null, null, f.resultJson(), f.errorKind(),
@@ -146,9 +146,14 @@ public final class MemoryTaskStore implements TaskStore {
   }
 
   private static boolean claimable(StoredTask t, Instant now) {
-    return !t.status().isFinal() && !t.cancelRequested()
+    return !t.status().isFinal()
         && (t.notBefore() == null || !t.notBefore().isAfter(now))
-        && (t.owner() == null || t.leaseUntil() == null || !t.leaseUntil().isAfter(now));
+        && !held(t, now);
+  }
+
+  /** Held: an owner whose lease has not run out; no lease at all means held until released. */
+  private static boolean held(StoredTask t, Instant now) {
+    return t.owner() != null && (t.leaseUntil() == null || t.leaseUntil().isAfter(now));
   }
 
   @Override
@@ -173,7 +178,7 @@ public final class MemoryTaskStore implements TaskStore {
       }
       StoredTask t = r.task;
       r.task = copy(t, TaskStatus.PENDING, t.attempts() + 1, t.retryBase(), now, t.notBefore(), owner, leaseUntil,
-          null, null, t.lastError(), false);
+          null, null, t.lastError(), t.cancelRequested());
       out.add(r.task);
     }
     return out;
@@ -244,8 +249,7 @@ public final class MemoryTaskStore implements TaskStore {
     if (t.status().isFinal()) {
       return CancelOutcome.ALREADY_FINAL;
     }
-    boolean held = t.owner() != null && t.leaseUntil() != null && t.leaseUntil().isAfter(now);
-    if (held) {
+    if (held(t, now)) {
       r.task = copy(t, t.status(), t.attempts(), t.retryBase(), now, t.notBefore(), t.owner(), t.leaseUntil(), null,
           null, t.lastError(), true);
       return CancelOutcome.REQUESTED;
@@ -306,8 +310,7 @@ public final class MemoryTaskStore implements TaskStore {
     Instant now = Instant.now();
     for (Row r : bySeq.values()) {
       StoredTask t = r.task;
-      if (t.taskType().equals(taskType) && !t.status().isFinal()
-          && (t.owner() == null || t.leaseUntil() == null || !t.leaseUntil().isAfter(now))) {
+      if (t.taskType().equals(taskType) && !t.status().isFinal() && !held(t, now)) {
         n++;
       }
     }

@@ -66,6 +66,10 @@ final class Pool implements HandlerPool {
   long restarts;
   boolean closing;
   boolean stopped;
+  /** With a durable store: the store may hold tasks for this handler beyond its window. */
+  volatile boolean backlog;
+  /** The window ran low while {@link #backlog} was set: the store loop should claim. */
+  volatile boolean feedRequested;
   /** A dispatch is scheduled for this scheduler time (the earliest waiting retry). */
   private long retryWakeAt = Long.MAX_VALUE;
   /** The rolling restart in progress: completes when the standby of its slot took over, or failed. */
@@ -82,7 +86,9 @@ final class Pool implements HandlerPool {
     this.quotedType = Codec.jsonString(name);
     this.retry = new RetryPolicy(settings.maxRetries(), settings.retryBackoff(), settings.retryOnTimeout(),
         settings.retryOnCrash());
-    this.queue = new MemoryTaskQueue(settings.order(), settings.queueCapacity());
+    // With a durable store the backlog lives in the store: locally only a window of claimed tasks waits.
+    this.queue = new MemoryTaskQueue(settings.order(),
+        engine.ledger.durable ? engine.config.claimBatch() : settings.queueCapacity());
     this.slots = new InstanceSlots(settings.instances());
     this.health = new HealthTracker(settings.unhealthyAfter(), settings.restartBackoff());
     this.target = settings.instances();
@@ -96,31 +102,93 @@ final class Pool implements HandlerPool {
 
   // ---------------------------------------------------------------- submit and dispatch
 
-  void submit(PendingTask t) {
-    String unhealthy;
+  /**
+   * Reserves queue room for {@code n} new tasks: all or nothing when {@code all} (the in-memory store:
+   * the queue is the backlog and queue_capacity bounds it), or as many as fit (a durable store's
+   * window). Returns how many; 0 once the pool is closing.
+   */
+  int reserve(int n, boolean all) {
     lock.lock();
     try {
-      if (closing) {
-        t.future.completeExceptionally(engine.closedException(name));
-        return;
-      }
-      unhealthy = health.unhealthyReason();
-      if (unhealthy == null && !queue.offer(t)) {
-        t.future.completeExceptionally(new QueueFullException(name, "handler '" + name + "' queue full ("
-            + stateLocked() + "); raise queue_capacity or instances, or submit more slowly"));
-        return;
-      }
-      // Emitted under the lock so that no event of this task can be delivered before it.
-      engine.events.taskSubmitted(t.first);
+      return closing ? 0 : queue.reserve(n, all);
     } finally {
       lock.unlock();
     }
+  }
+
+  void unreserve(int n) {
+    if (n > 0) {
+      lock.lock();
+      try {
+        queue.unreserve(n);
+      } finally {
+        lock.unlock();
+      }
+    }
+  }
+
+  /** Why queue room could not be reserved, for the refusal. */
+  QueueFullException queueFull() {
+    lock.lock();
+    try {
+      return new QueueFullException(name, "handler '" + name + "' queue full (" + stateLocked()
+          + "); raise queue_capacity or instances, or submit more slowly");
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Admits a stored task into room reserved for it, ready at once or (a delayed task) at {@code
+   * dueNanos}; {@code announce} emits taskSubmitted. False when the pool is closing: the caller decides
+   * what becomes of the task.
+   */
+  boolean admit(PendingTask t, boolean announce, long dueNanos) {
+    String unhealthy = null;
+    boolean cancelled;
+    lock.lock();
+    try {
+      if (closing) {
+        queue.unreserve(1);
+        return false;
+      }
+      cancelled = t.cancelled;
+      if (cancelled) {
+        queue.unreserve(1);
+      } else {
+        unhealthy = health.unhealthyReason();
+        if (unhealthy != null) {
+          queue.unreserve(1);
+        } else if (dueNanos != 0) {
+          // A delayed task waits with the retries; its reservation is used when it becomes ready.
+          t.dueNanos = dueNanos;
+          queue.retry(t);
+        } else {
+          queue.offerReserved(t);
+        }
+      }
+      if (announce) {
+        // Emitted under the lock so that no event of this task can be delivered before it.
+        engine.events.taskSubmitted(t.first);
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (cancelled) {
+      finish(t, t.first, cancelledFailure(t));
+      return true;
+    }
     if (unhealthy != null) {
       finish(t, t.first, new Result.Failure(unhealthy, false, Result.Failure.Kind.UNAVAILABLE));
-      return;
+      return true;
     }
     // Dispatch on this thread: handing the task to another thread costs a thread wake-up per task.
     dispatch();
+    return true;
+  }
+
+  Result.Failure cancelledFailure(PendingTask t) {
+    return new Result.Failure("task " + t.id() + " was cancelled", false, Result.Failure.Kind.CANCELLED);
   }
 
   /**
@@ -197,9 +265,13 @@ final class Pool implements HandlerPool {
         return null;
       }
       previousSlot = slot;
+      if (backlog && !feedRequested && queue.ready() <= engine.config.claimBatch() / 2 && engine.ledger.durable) {
+        feedRequested = true;
+        engine.wakeStoreLoop();
+      }
       slots.move(inst, InstanceState.IDLE, InstanceState.BUSY);
       Attempt attempt = new Attempt(t, t.task(t.attempt), inst, now);
-      attempt.deadlineNanos = now + settings.timeout().toNanos();
+      attempt.deadlineNanos = now + timeoutOf(t).toNanos();
       inst.current = attempt;
       inFlight.add(attempt);
       armWatchdogLocked(inst);
@@ -276,6 +348,7 @@ final class Pool implements HandlerPool {
   private void send(Attempt a) {
     try {
       engine.events.attemptStarted(a.task, a.instance.name);
+      engine.started(a.pending, a.task.attempt());
       byte[] line = Codec.request(a.task.taskId(), quotedType, a.task.taskDataBytes(), a.task.attempt());
       // Whatever the instance wrote before this point can never be this attempt's answer.
       a.mark = a.instance.receivedBytes();
@@ -394,7 +467,7 @@ final class Pool implements HandlerPool {
       afterRetire(inst, true);
       if (a != null) {
         afterAttempt(a, new Result.Failure("handler '" + name + "' instance " + inst.name + " is out of sync: it "
-            + outOfSync + " (" + retry.attemptOf(a.task.attempt(), Result.Failure.Kind.PROTOCOL)
+            + outOfSync + " (" + attemptOf(a, Result.Failure.Kind.PROTOCOL)
             + "); the instance was replaced. Make the handler echo task_id in its responses",
             true, Result.Failure.Kind.PROTOCOL));
       }
@@ -447,7 +520,7 @@ final class Pool implements HandlerPool {
         + " Raise max_line_bytes or send large results another way";
     log.warn(msg);
     if (a != null) {
-      afterAttempt(a, new Result.Failure(msg + " (" + retry.attemptOf(a.task.attempt(), Result.Failure.Kind.PROTOCOL)
+      afterAttempt(a, new Result.Failure(msg + " (" + attemptOf(a, Result.Failure.Kind.PROTOCOL)
           + ")", false, Result.Failure.Kind.PROTOCOL));
     }
   }
@@ -469,8 +542,8 @@ final class Pool implements HandlerPool {
     afterRetire(inst, true);
     StringBuilder msg = new StringBuilder()
         .append("handler '").append(name).append("' instance ").append(inst.name)
-        .append(" timed out after ").append(Engine.seconds(settings.timeout()))
-        .append(" (").append(retry.attemptOf(a.task.attempt(), Result.Failure.Kind.TIMEOUT))
+        .append(" timed out after ").append(Engine.seconds(timeoutOf(a.pending)))
+        .append(" (").append(attemptOf(a, Result.Failure.Kind.TIMEOUT))
         .append("); the instance was killed and replaced");
     if (a.firstSkipped != null) {
       msg.append(". It wrote no response, only lines that are not responses; the first was ").append(a.firstSkipped);
@@ -567,7 +640,7 @@ final class Pool implements HandlerPool {
     lifecycle.failSwap(inst, exit);
     if (a != null) {
       String msg = "handler '" + name + "' instance " + inst.name + " " + exit + " during the task ("
-          + retry.attemptOf(a.task.attempt(), Result.Failure.Kind.CRASH) + "); " + inst.stderrTail.describe();
+          + attemptOf(a, Result.Failure.Kind.CRASH) + "); " + inst.stderrTail.describe();
       afterAttempt(a, new Result.Failure(msg, true, Result.Failure.Kind.CRASH));
     }
     if (startFailure) {
@@ -647,26 +720,46 @@ final class Pool implements HandlerPool {
     engine.events.attemptEnded(a.task, a.instance.name, outcome, elapsed);
     PendingTask t = a.pending;
     if (outcome instanceof Result.Failure f) {
-      Duration delay = retry.retryDelay(a.task.attempt(), f);
+      Duration delay = retry.retryDelay(a.task.attempt() - t.retryBase, maxRetriesOf(t), f);
       if (delay != null) {
         boolean scheduled;
+        boolean cancelled;
         String unhealthy;
+        boolean durable = engine.ledger.durable;
+        if (!durable) {
+          // Recorded before the retry is queued, so that its next start always comes after it.
+          engine.retrying(t, delay, f.message());
+        }
         lock.lock();
         try {
           unhealthy = health.unhealthyReason();
-          scheduled = !stopped && !t.finished && unhealthy == null;
+          cancelled = t.cancelled;
+          scheduled = !stopped && !t.finished && !cancelled && unhealthy == null;
           if (scheduled) {
             retried++;
-            t.attempt = a.task.attempt() + 1;
-            t.dueNanos = engine.nanoTime() + delay.toNanos();
-            queue.retry(t);
+            if (durable) {
+              // The retry goes back to the store, where its next claim commits the next attempt number
+              // before the request is written (by this host or another).
+              t.finished = true;
+            } else {
+              t.attempt = a.task.attempt() + 1;
+              t.dueNanos = engine.nanoTime() + delay.toNanos();
+              queue.retry(t);
+            }
           }
         } finally {
           lock.unlock();
         }
         if (scheduled) {
           engine.events.retryScheduled(a.task, f, delay);
+          if (durable) {
+            engine.retrying(t, delay, f.message());
+          }
           dispatch();
+          return;
+        }
+        if (cancelled) {
+          finish(t, a.task, cancelledFailure(t));
           return;
         }
         if (unhealthy != null) {
@@ -682,8 +775,9 @@ final class Pool implements HandlerPool {
   }
 
   /**
-   * Completes a task once; later calls do nothing. Counters move before the future completes, so
-   * {@code stats()} read after {@code get()} already includes the task.
+   * Completes a task once; later calls do nothing. Counters move before the outcome is recorded, so
+   * {@code stats()} read after {@code get()} already includes the task; the future completes once the
+   * store has committed the outcome.
    */
   void finish(PendingTask t, dev.taskdaemon.Task last, Result result) {
     lock.lock();
@@ -701,8 +795,51 @@ final class Pool implements HandlerPool {
     } finally {
       lock.unlock();
     }
-    t.future.complete(result);
-    engine.events.taskCompleted(last, result);
+    engine.record(t, last, result);
+  }
+
+  /**
+   * Cancels a task this pool holds: one waiting in the queue leaves it, a running one has its
+   * instance stopped and replaced; either ends {@code CANCELLED}. One not admitted yet is marked so
+   * that its admission ends it. False when the task already reached its outcome here.
+   */
+  boolean cancel(PendingTask t) {
+    Attempt running = null;
+    lock.lock();
+    try {
+      if (t.finished) {
+        return false;
+      }
+      if (t.cancelled) {
+        return true;
+      }
+      if (!queue.remove(t)) {
+        for (Attempt a : inFlight) {
+          if (a.pending == t) {
+            running = a;
+            break;
+          }
+        }
+        if (running == null) {
+          // Between states (being admitted, or between an attempt and its retry): whoever moves it
+          // next sees the mark and ends it.
+          t.cancelled = true;
+          return true;
+        }
+        endAttemptLocked(running);
+        retireLocked(running.instance, "its task " + t.id() + " was cancelled");
+      }
+      t.cancelled = true;
+    } finally {
+      lock.unlock();
+    }
+    if (running != null) {
+      afterRetire(running.instance, true);
+      engine.events.attemptEnded(running.task, running.instance.name, cancelledFailure(t),
+          Duration.ofNanos(engine.nanoTime() - running.startNanos));
+    }
+    finish(t, running != null ? running.task : t.task(t.attempt), cancelledFailure(t));
+    return true;
   }
 
   // ---------------------------------------------------------------- run-time control
@@ -829,9 +966,22 @@ final class Pool implements HandlerPool {
       lock.unlock();
     }
     for (PendingTask t : pending) {
-      t.future.completeExceptionally(new DaemonClosedException(name, cause + " (task " + t.id() + ")"));
+      engine.abandoned(t, cause);
     }
     return instances;
+  }
+
+  Duration timeoutOf(PendingTask t) {
+    return t.timeout != null ? t.timeout : settings.timeout();
+  }
+
+  int maxRetriesOf(PendingTask t) {
+    return t.maxRetries != null ? t.maxRetries : settings.maxRetries();
+  }
+
+  /** "attempt 2 of 4", counted within the task's retry budget (which a redrive restarts). */
+  private String attemptOf(Attempt a, Result.Failure.Kind kind) {
+    return retry.attemptOf(a.task.attempt() - a.pending.retryBase, maxRetriesOf(a.pending), kind);
   }
 
   private static String shorten(String s) {

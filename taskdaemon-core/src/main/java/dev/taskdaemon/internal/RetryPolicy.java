@@ -26,6 +26,7 @@ final class RetryPolicy {
       case CRASH:
         return onCrash;
       case UNAVAILABLE:
+      case CANCELLED:
         return false;
       default:
         return true;
@@ -34,10 +35,23 @@ final class RetryPolicy {
 
   /** The delay before attempt {@code attempt + 1}, or null when {@code failure} of attempt {@code attempt} is final. */
   Duration retryDelay(int attempt, Result.Failure failure) {
-    if (!failure.retryable() || !retries(failure.kind()) || attempt > maxRetries) {
+    return retryDelay(attempt, maxRetries, failure);
+  }
+
+  /**
+   * Like {@link #retryDelay(int, Result.Failure)} for a task with its own budget: {@code attempt} counts
+   * from the start of the budget (after a redrive, from there), {@code max} is its max_retries.
+   */
+  Duration retryDelay(int attempt, int max, Result.Failure failure) {
+    if (!failure.retryable() || !retries(failure.kind()) || attempt > max) {
       return null;
     }
     return backoff.delay(attempt);
+  }
+
+  /** The handler's max_retries. */
+  int maxRetries() {
+    return maxRetries;
   }
 
   /**
@@ -45,7 +59,12 @@ final class RetryPolicy {
    * with {@code retry_on_crash = false} a crash reads "attempt 1 of 1".
    */
   String attemptOf(int attempt, Result.Failure.Kind kind) {
-    int total = retries(kind) ? Math.max(attempt, maxRetries + 1) : attempt;
+    return attemptOf(attempt, maxRetries, kind);
+  }
+
+  /** {@link #attemptOf(int, Result.Failure.Kind)} with a task's own max_retries. */
+  String attemptOf(int attempt, int max, Result.Failure.Kind kind) {
+    int total = retries(kind) ? Math.max(attempt, max + 1) : attempt;
     return "attempt " + attempt + " of " + total;
   }
 }

@@ -12,6 +12,21 @@ interface TaskQueue {
   /** Admits a new task; false when the queue is full. */
   boolean offer(PendingTask t);
 
+  /**
+   * Reserves room for up to {@code n} new tasks, all or nothing when {@code all}; returns how many
+   * were reserved. A reservation is used by {@link #offerReserved} or given back by {@link #unreserve}.
+   */
+  int reserve(int n, boolean all);
+
+  /** Gives back reserved room that will not be used. */
+  void unreserve(int n);
+
+  /** Admits a new task into room reserved for it. */
+  void offerReserved(PendingTask t);
+
+  /** Removes a task that is ready or waiting; false when it is in neither. */
+  boolean remove(PendingTask t);
+
   /** Puts a task back for its next attempt, ready at {@code t.dueNanos}. Never refused for capacity. */
   void retry(PendingTask t);
 

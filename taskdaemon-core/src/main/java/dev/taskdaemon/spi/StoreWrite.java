@@ -29,8 +29,9 @@ public sealed interface StoreWrite {
   }
 
   /**
-   * An attempt starts: the row becomes {@code PROCESSING}. Applies only while {@code owner} holds the
-   * task and it is not final.
+   * An attempt starts: the row becomes {@code PROCESSING}, held by {@code owner}, with {@code attempts}
+   * at least {@code attempt}. Applies while the task is not final and either {@code owner} holds it or
+   * nobody does (the in-memory store's own retries take their task back this way).
    */
   record Start(String id, String owner, int attempt, Instant at) implements StoreWrite {}
 

@@ -11,7 +11,8 @@ import java.util.Objects;
  * <p>Ownership: {@code owner} is the host (daemon session) that has claimed the task, until {@code
  * leaseUntil}; while the lease holds, no other host may claim it. A {@code PENDING} row with a live
  * owner is in that host's dispatch window; a {@code PROCESSING} row has an attempt running there.
- * A row whose lease has expired is claimable again by any host, whatever its status says.
+ * A row whose lease has expired is claimable again by any host, whatever its status says. An
+ * owner with no {@code leaseUntil} holds the row until it releases it (the in-memory store's tasks).
  *
  * @param id the task id
  * @param taskType the handler that runs it

@@ -43,8 +43,10 @@ public interface TaskStore extends AutoCloseable {
   /**
    * Claims up to {@code max} tasks of {@code taskType} for {@code owner} until {@code leaseUntil}, in
    * the order {@code order} gives (fifo: oldest first; lifo: newest first; priority: highest first, then
-   * oldest), and commits. A task is claimable when it is not final, not cancel-requested, its {@code
-   * notBefore} has passed, and nobody holds an unexpired lease on it. Each claimed row gets {@code
+   * oldest), and commits. A task is claimable when it is not final, its {@code notBefore} has passed,
+   * and nobody holds an unexpired lease on it. A cancel-requested task stays claimable (its owner may
+   * have died): the claiming host cancels it instead of running it, so the returned row keeps {@code
+   * cancelRequested}. Each claimed row gets {@code
    * attempts + 1}, the owner and the lease, and stays or becomes {@code PENDING}; the returned rows show
    * that new state. Concurrent claims by several hosts never return the same task twice.
    */

@@ -13,30 +13,30 @@ import java.util.concurrent.TimeUnit;
  * <p>To add a case: write the smallest script that misbehaves the way you want, submit tasks to it,
  * and assert the outcome of every one of them — never only that nothing threw.
  */
-final class Sh {
+public final class Sh {
   /** Answers the request in {@code $line} with itself as the result. */
-  static final String ECHO = "printf '{\"status\":\"success\",\"result\":%s}\\n' \"$line\"";
+  public static final String ECHO = "printf '{\"status\":\"success\",\"result\":%s}\\n' \"$line\"";
   /** Sets {@code $id} to the request's task_id. */
-  static final String TASK_ID = "id=${line#*\\\"task_id\\\":\\\"}; id=${id%%\\\"*}";
+  public static final String TASK_ID = "id=${line#*\\\"task_id\\\":\\\"}; id=${id%%\\\"*}";
 
   private Sh() {}
 
   /** A handler running {@code script} with {@code sh -c}. */
-  static HandlerSpec.Builder handler(String name, String script) {
+  public static HandlerSpec.Builder handler(String name, String script) {
     return HandlerSpec.builder(name).command("sh", "-c", script);
   }
 
   /** Reads requests forever, running {@code body} for each (the request is in {@code $line}). */
-  static String loop(String body) {
+  public static String loop(String body) {
     return "while IFS= read -r line; do " + body + "; done";
   }
 
-  static Result get(CompletableFuture<Result> f) throws Exception {
+  public static Result get(CompletableFuture<Result> f) throws Exception {
     return f.get(60, TimeUnit.SECONDS);
   }
 
   /** The task_id of the request a success result echoes. */
-  static String echoedId(Result r) {
+  public static String echoedId(Result r) {
     return r.json().get("task_id").asText();
   }
 }

@@ -218,6 +218,19 @@ public abstract class TaskStoreContract {
   }
 
   @Test
+  void start_takesATaskNobodyHolds_butNeverOneAnotherHostHolds() {
+    insert(task("t1", "a", 50));
+    assertThat(store.write(List.of(new StoreWrite.Start("t1", HOST, 2, at(1))))).containsExactly(true);
+    StoredTask t = store.find("t1").orElseThrow();
+    assertThat(t.status()).isEqualTo(TaskStatus.PROCESSING);
+    assertThat(t.owner()).isEqualTo(HOST);
+    assertThat(t.attempts()).isEqualTo(2);
+    assertThat(store.write(List.of(new StoreWrite.Start("t1", OTHER, 3, at(2))))).containsExactly(false);
+    assertThat(store.write(List.of(new StoreWrite.Finish("t1", HOST, TaskStatus.COMPLETED, json("1"), null, null,
+        at(3))))).containsExactly(true);
+  }
+
+  @Test
   void aFailure_keepsItsKindAndMessage() {
     insert(task("t1", "a", 50));
     store.claim("a", QueueOrder.FIFO, 1, HOST, at(1), at(30));
@@ -269,11 +282,21 @@ public abstract class TaskStoreContract {
     assertThat(store.cancelRequested(HOST)).containsExactly("held");
     assertThat(store.cancelRequested(OTHER)).isEmpty();
     assertThat(store.find("held").orElseThrow().cancelRequested()).isTrue();
-    // A cancel-requested task is not claimable even after its lease runs out.
-    assertThat(store.claim("a", QueueOrder.FIFO, 5, OTHER, at(40), at(70))).isEmpty();
     assertThat(store.write(List.of(new StoreWrite.Finish("held", HOST, TaskStatus.CANCELLED, null, "CANCELLED",
         "cancelled", at(5))))).containsExactly(true);
     assertThat(store.cancelRequested(HOST)).isEmpty();
+  }
+
+  @Test
+  void aCancelRequestedTaskWhoseOwnerDied_isClaimedWithTheRequestSoTheClaimerCancelsIt() {
+    insert(task("held", "a", 50));
+    store.claim("a", QueueOrder.FIFO, 1, HOST, at(1), at(30));
+    assertThat(store.cancel("held", "x", at(2))).isEqualTo(TaskStore.CancelOutcome.REQUESTED);
+    assertThat(store.claim("a", QueueOrder.FIFO, 5, OTHER, at(20), at(70))).isEmpty();
+    List<StoredTask> got = store.claim("a", QueueOrder.FIFO, 5, OTHER, at(40), at(70));
+    assertThat(ids(got)).containsExactly("held");
+    assertThat(got.get(0).cancelRequested()).isTrue();
+    assertThat(store.cancelRequested(OTHER)).containsExactly("held");
   }
 
   @Test

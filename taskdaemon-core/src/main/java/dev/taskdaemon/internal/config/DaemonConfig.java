@@ -158,7 +158,8 @@ public final class DaemonConfig {
         get(Keys.STOP_GRACE), get(Keys.MAX_LINE_BYTES), get(Keys.SETTLE_TIME), get(Keys.RESTART_BACKOFF),
         healthWindow, get(Keys.UNHEALTHY_AFTER), get(Keys.START_TIMEOUT), get(Keys.START_CHECK),
         List.copyOf(listeners), List.copyOf(handlers.values()), Collections.unmodifiableMap(new LinkedHashMap<>(runtimes)), mapper,
-        scheduler, callbackExecutor, storeSettings(), storeObject, get(Keys.CLAIM_BATCH), isSet(Keys.QUEUE_CAPACITY));
+        scheduler, callbackExecutor, storeSettings(), storeObject, get(Keys.CLAIM_BATCH), isSet(Keys.QUEUE_CAPACITY),
+        get(Keys.STORE_LEASE));
   }
 
   /**

@@ -125,6 +125,8 @@ public final class Keys {
       Duration.ofDays(7), null);
   public static final Key<Integer> RETENTION_MAX_RECORDS = key("retention_max_records", DAEMON,
       Kind.integer(0, Integer.MAX_VALUE, "an integer, 0 or more", "an integer from 0 to 2147483647"), 10_000, null);
+  public static final Key<Duration> STORE_LEASE = key("store_lease", DAEMON, Kind.seconds(false),
+      Duration.ofSeconds(30), null);
   public static final Key<Integer> CLAIM_BATCH = key("claim_batch", DAEMON,
       Kind.integer(1, 10_000, "an integer from 1 to 10000", "an integer from 1 to 10000"), 32, null);
 
