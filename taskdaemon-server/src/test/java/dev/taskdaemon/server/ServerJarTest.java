@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -37,42 +34,36 @@ class ServerJarTest {
 
   @TempDir Path dir;
 
+  private Path logFile;
+
+  /** Starts the jar; its output goes to a file (a pipe's reader can lose the tail when the process ends). */
   private Process start(Map<String, String> env) throws IOException {
     Path jar = Path.of(System.getProperty("taskdaemon.server.jar"));
     assertThat(jar).exists();
+    logFile = Files.createTempFile(dir, "server", ".log");
     ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-jar", jar.toString()).directory(dir.toFile()).redirectErrorStream(true);
+        "-jar", jar.toString()).directory(dir.toFile()).redirectErrorStream(true)
+        .redirectOutput(logFile.toFile());
     pb.environment().keySet().removeIf(k -> k.startsWith("DAEMON_") || k.equals("HANDLER_CONFIG"));
     pb.environment().putAll(env);
     return pb.start();
   }
 
-  /** The process's output so far, read on another thread; completes with the port once it listens. */
-  private static final class Output {
-    final StringBuffer text = new StringBuffer();
-    final CompletableFuture<Integer> port = new CompletableFuture<>();
-    final CompletableFuture<Void> ended = new CompletableFuture<>();
+  private String log() throws IOException {
+    return Files.readString(logFile, StandardCharsets.UTF_8);
+  }
 
-    Output(Process p) {
-      Thread t = new Thread(() -> {
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-          String line;
-          while ((line = r.readLine()) != null) {
-            text.append(line).append('\n');
-            Matcher m = LISTENING.matcher(line);
-            if (m.find()) {
-              port.complete(Integer.parseInt(m.group(1)));
-            }
-          }
-        } catch (IOException e) {
-          text.append("(output lost: ").append(e).append(")\n");
-        } finally {
-          port.completeExceptionally(new AssertionError("the server ended without listening"));
-          ended.complete(null);
-        }
-      }, "server-output");
-      t.setDaemon(true);
-      t.start();
+  /** The port from the log line that says the server listens; polls the log with a deadline. */
+  private int port(Process p) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      Matcher m = LISTENING.matcher(log());
+      if (m.find()) {
+        return Integer.parseInt(m.group(1));
+      }
+      assertThat(p.isAlive()).as("the server ended without listening: %s", log()).isTrue();
+      assertThat(System.nanoTime()).as("not listening after 60 s: %s", log()).isLessThan(deadline);
+      Thread.sleep(20); // the interval between two looks at the log
     }
   }
 
@@ -89,9 +80,8 @@ class ServerJarTest {
         ""));
     Process p = start(Map.of("HANDLER_CONFIG", "handlers.toml", "DAEMON_PORT", "0", "DAEMON_TASK_TIMEOUT", "20",
         "DAEMON_SOMETHING_ELSE", "1", "DAEMON_API_TOKEN", "tok-123"));
-    Output out = new Output(p);
     try {
-      int port = out.port.get(60, TimeUnit.SECONDS);
+      int port = port(p);
       String at = "http://127.0.0.1:" + port;
       HttpResponse<String> r = CLIENT.send(HttpRequest.newBuilder(URI.create(at + "/queue"))
           .header("Authorization", "Bearer tok-123")
@@ -111,12 +101,10 @@ class ServerJarTest {
       }
       assertThat(mark).doesNotExist();
       p.destroy(); // SIGTERM
-      assertThat(p.waitFor(30, TimeUnit.SECONDS)).as(out.text.toString()).isTrue();
-      out.ended.get(10, TimeUnit.SECONDS);
-      assertThat(p.exitValue()).as(out.text.toString()).isEqualTo(0);
+      assertThat(p.waitFor(30, TimeUnit.SECONDS)).as(log()).isTrue();
+      assertThat(p.exitValue()).as(log()).isEqualTo(0);
       assertThat(Files.readAllLines(mark)).containsExactly("finished");
-      String log = out.text.toString();
-      assertThat(log).contains("environment: DAEMON_SOMETHING_ELSE not used by TaskDaemon; accepted and ignored")
+      assertThat(log()).contains("environment: DAEMON_SOMETHING_ELSE not used by TaskDaemon; accepted and ignored")
           .contains("DAEMON_API_TOKEN=****").doesNotContain("tok-123")
           .contains("task_timeout=20s").contains("drain_timeout=6s").contains("stop_grace=2s")
           .contains("received SIGTERM: stopping").contains("HTTP API stopped")
@@ -133,12 +121,10 @@ class ServerJarTest {
     for (Map.Entry<String, String> bad : List.of(Map.entry("DAEMON_PORT", "eighty"),
         Map.entry("DAEMON_MAX_RETRIES", "lots"))) {
       Process p = start(Map.of(bad.getKey(), bad.getValue()));
-      Output out = new Output(p);
       try {
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        out.ended.get(10, TimeUnit.SECONDS);
-        assertThat(p.exitValue()).as(out.text.toString()).isEqualTo(2);
-        assertThat(out.text.toString()).contains("environment " + bad.getKey() + " = \"" + bad.getValue()
+        assertThat(p.exitValue()).as(log()).isEqualTo(2);
+        assertThat(log()).contains("environment " + bad.getKey() + " = \"" + bad.getValue()
             + "\": expected ");
       } finally {
         p.destroyForcibly();
@@ -150,12 +136,10 @@ class ServerJarTest {
   @Test
   void aMissingHandlersFile_stopsTheServer_namingThePath() throws Exception {
     Process p = start(Map.of("HANDLER_CONFIG", "nowhere/handlers.toml"));
-    Output out = new Output(p);
     try {
       assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-      out.ended.get(10, TimeUnit.SECONDS);
-      assertThat(p.exitValue()).isEqualTo(2);
-      assertThat(out.text.toString()).contains("nowhere/handlers.toml: no such file");
+      assertThat(p.exitValue()).as(log()).isEqualTo(2);
+      assertThat(log()).contains("nowhere/handlers.toml: no such file");
     } finally {
       p.destroyForcibly();
       p.waitFor(30, TimeUnit.SECONDS);
