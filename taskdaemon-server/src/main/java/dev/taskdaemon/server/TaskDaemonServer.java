@@ -31,6 +31,16 @@ public final class TaskDaemonServer implements AutoCloseable {
   /** Requests waiting for a thread; beyond this the accepting thread runs them itself, which slows accepting. */
   private static final int WAITING_REQUESTS = 1024;
 
+  static {
+    // The JDK server writes a response's headers and its body separately; without TCP_NODELAY the
+    // body waits for the client's delayed ACK. Measured on loopback, one client, keep-alive: 48-80 ms
+    // per request without it, 1.4-1.9 ms with it. Read once, when the JDK server's configuration
+    // class loads; a value given with -D is kept.
+    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+      System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+  }
+
   private final TaskDaemon daemon;
   private final HttpServer http;
   private final ThreadPoolExecutor executor;
