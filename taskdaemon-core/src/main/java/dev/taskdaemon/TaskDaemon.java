@@ -218,7 +218,10 @@ public final class TaskDaemon implements AutoCloseable {
   /**
    * Stops taking tasks, finishes queued and in-flight tasks (and their retries) within {@code
    * drain_timeout}, fails what is left with {@link DaemonClosedException}, then stops every instance:
-   * close stdin, wait {@code stop_grace}, ask it to stop, kill. Bounded; idempotent.
+   * close stdin, wait {@code stop_grace}, ask it to stop, kill. Bounded; idempotent. With a durable
+   * store only the tasks this host holds are finished; the rest, and what the drain does not finish,
+   * stay {@code PENDING} in the store for the next start or another host (their futures here fail with
+   * {@link DaemonClosedException} naming the task).
    */
   @Override
   public void close() {

@@ -148,15 +148,15 @@ public final class Engine {
   }
 
   private void open() {
-    ledger.store.open(new StoreContext(name, session, List.copyOf(config.handlers().stream().map(HandlerSpec::name)
-        .toList()), loop != null ? loop::wake : () -> {}));
-    storeOpen = true;
-    ledger.startWriter();
     for (HandlerSpec h : config.handlers()) {
       HandlerRuntime rt = config.runtimes().get(h.runtime());
       runtimesInUse.computeIfAbsent(rt, k -> new ArrayList<>()).add(h);
       pools.put(h.name(), new Pool(this, h, config.settingsFor(h), rt));
     }
+    // Before any instance starts: a store that cannot be opened (locked, corrupt, newer) stops start().
+    ledger.store.open(new StoreContext(name, session, List.copyOf(pools.keySet()), this::storeNotified));
+    storeOpen = true;
+    ledger.startWriter();
     for (Map.Entry<HandlerRuntime, List<HandlerSpec>> r : runtimesInUse.entrySet()) {
       r.getKey().open(context, List.copyOf(r.getValue()));
     }
@@ -612,6 +612,16 @@ public final class Engine {
     return removed || was;
   }
 
+  /** The store says new work may be claimable (another host enqueued or released some). */
+  private void storeNotified() {
+    if (loop != null) {
+      for (Pool p : pools.values()) {
+        p.backlog = true;
+      }
+      loop.wake();
+    }
+  }
+
   void wakeStoreLoop() {
     if (loop != null) {
       loop.wake();
@@ -1018,7 +1028,7 @@ public final class Engine {
     for (String id : new ArrayList<>(detached.keySet())) {
       TaskFuture f = detached.remove(id);
       if (f != null) {
-        f.completeExceptionally(new DaemonClosedException(f.taskId(), "daemon '" + name + "' closed (" + cause
+        f.completeExceptionally(new DaemonClosedException(null, "daemon '" + name + "' closed (" + cause
             + ") before task " + id + " finished; it stays in the store (" + ledger.store.describe() + ")"));
       }
     }

@@ -92,8 +92,11 @@ class PoolControlTest {
     Path broken = dir.resolve("broken");
     String script = "if [ -e '" + broken + "' ]; then echo 'new version: missing library' >&2; exit 1; fi; "
         + Sh.loop(Sh.ECHO);
+    // start_check: start() returns once both instances have survived the health window, so they are
+    // past the script's check before the file that breaks new instances appears.
     try (TaskDaemon daemon = TaskDaemon.builder()
         .handler(Sh.handler("w", script).instances(2).build())
+        .startCheck(true)
         .start()) {
       Files.createFile(broken);
       HandlerPool pool = daemon.pool("w");
