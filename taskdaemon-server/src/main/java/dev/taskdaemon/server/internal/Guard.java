@@ -20,8 +20,11 @@ import java.util.regex.Pattern;
  *   <li>{@code Host}: a web page whose own name resolves to this machine (DNS rebinding) sends its
  *       own name as {@code Host}. Only names that are this server's are answered: loopback names, IP
  *       literals (a page cannot be served under a numeric host other than the one it talks to), the
- *       listen address, this machine's host name, and {@code DAEMON_ALLOWED_HOSTS}. The port is not
- *       compared: behind {@code docker run -p 9000:8080} clients rightly say 9000.
+ *       listen address, this machine's host name, and {@code DAEMON_ALLOWED_HOSTS}. When the server
+ *       listens beyond loopback (as in a container), also a name that resolves to one of this
+ *       machine's non-loopback addresses: a compose service name, so that clients of the original
+ *       keep working unchanged; a rebinding name points at 127.0.0.1, which does not count. The
+ *       port is not compared: behind {@code docker run -p 9000:8080} clients rightly say 9000.
  *   <li>{@code Origin}: a browser names the page that sent a request; a page of another origin
  *       posting to {@code http://127.0.0.1:8080/queue} (CSRF) is refused. Allowed: the same host and
  *       port as the request's {@code Host}, or a host in {@code DAEMON_ALLOWED_HOSTS}. Clients other
@@ -38,9 +41,17 @@ final class Guard {
   private final Set<String> explicit = new LinkedHashSet<>();
   private final boolean anyHost;
   private final byte[] tokenDigest;
+  /** Resolves names of other hosts to this machine's addresses; null when listening on loopback only. */
+  private final OwnNames ownNames;
 
   Guard(String listenHost, List<String> allowedHosts, String token) {
+    this(listenHost, allowedHosts, token, OwnNames.system());
+  }
+
+  /** {@code ownNames} resolves names and lists this machine's addresses (tests give their own). */
+  Guard(String listenHost, List<String> allowedHosts, String token, OwnNames ownNames) {
     anyHost = allowedHosts.contains("*");
+    this.ownNames = loopbackOnly(listenHost) ? null : ownNames;
     names.add("localhost");
     names.add(normalize(listenHost));
     try {
@@ -81,7 +92,12 @@ final class Guard {
       return false;
     }
     return names.contains(host) || host.endsWith(".localhost") || IPV4.matcher(host).matches()
-        || host.startsWith("[");
+        || host.startsWith("[") || (ownNames != null && ownNames.isOwn(host));
+  }
+
+  private static boolean loopbackOnly(String listenHost) {
+    String h = normalize(listenHost);
+    return h.equals("localhost") || h.startsWith("127.") || h.equals("::1") || h.equals("[::1]");
   }
 
   private boolean originAllowed(String origin, String hostHeader) {
