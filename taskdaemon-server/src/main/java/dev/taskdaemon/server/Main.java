@@ -60,6 +60,9 @@ public final class Main {
     logDefault("dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
     logDefault("showShortLogName", "true");
     Logger log = LoggerFactory.getLogger(Main.class);
+    // First, so that a SIGTERM while the handlers start still ends in an orderly stop and exit 0.
+    Running running = new Running();
+    SigTerm.onTerm(running::stop);
     Path config = Path.of(env.getOrDefault("HANDLER_CONFIG", "handlers.toml"));
     TaskDaemon.Builder builder = TaskDaemon.builder().drainTimeout(DEFAULT_DRAIN).stopGrace(DEFAULT_STOP_GRACE)
         .fromToml(config)
@@ -81,6 +84,9 @@ public final class Main {
       System.exit(1);
       return;
     }
+    if (!running.started(daemon)) {
+      return; // a signal came while the handlers started; the stopper closes the daemon
+    }
     TaskDaemonServer server;
     try {
       server = TaskDaemonServer.start(daemon, settings);
@@ -90,7 +96,52 @@ public final class Main {
       System.exit(1);
       return;
     }
-    SigTerm.onTerm(server::close);
+    running.started(server);
+  }
+
+  /**
+   * What a signal stops: the parts started so far. A part that finishes starting after the signal is
+   * not taken on; the stopper closes the daemon, and {@code System.exit(0)} ends the rest.
+   */
+  private static final class Running {
+    private TaskDaemon daemon;
+    private TaskDaemonServer server;
+    private boolean stopping;
+
+    synchronized boolean started(TaskDaemon d) {
+      if (stopping) {
+        d.close();
+        return false;
+      }
+      daemon = d;
+      return true;
+    }
+
+    void started(TaskDaemonServer s) {
+      boolean late;
+      synchronized (this) {
+        late = stopping;
+        server = s;
+      }
+      if (late) {
+        s.close();
+      }
+    }
+
+    void stop() {
+      TaskDaemonServer s;
+      TaskDaemon d;
+      synchronized (this) {
+        stopping = true;
+        s = server;
+        d = daemon;
+      }
+      if (s != null) {
+        s.close();
+      } else if (d != null) {
+        d.close();
+      }
+    }
   }
 
   private static void logDefault(String key, String value) {

@@ -116,6 +116,27 @@ class ServerJarTest {
   }
 
   @Test
+  void logLevelFromTheEnvironment_andWorkersAcceptedWithAWarning() throws Exception {
+    Files.writeString(dir.resolve("handlers.toml"), "[handlers.a]\ncommand = [\"cat\"]\ninstances = 1\n");
+    Process p = start(Map.of("DAEMON_PORT", "0", "DAEMON_LOG_LEVEL", "warning", "DAEMON_WORKERS", "4"));
+    try {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (!log().contains("DAEMON_WORKERS=4 accepted but not applied")) {
+        assertThat(p.isAlive()).as(log()).isTrue();
+        assertThat(System.nanoTime()).as(log()).isLessThan(deadline);
+        Thread.sleep(20); // the interval between two looks at the log
+      }
+      p.destroy();
+      assertThat(p.waitFor(30, TimeUnit.SECONDS)).as(log()).isTrue();
+      assertThat(p.exitValue()).as(log()).isEqualTo(0);
+      assertThat(log()).contains(" WARN Main - DAEMON_WORKERS=4 accepted but not applied").doesNotContain(" INFO ");
+    } finally {
+      p.destroyForcibly();
+      p.waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void malformedVariables_stopTheServerAtStart_namingThem() throws Exception {
     Files.writeString(dir.resolve("handlers.toml"), "[handlers.a]\ncommand = [\"cat\"]\n");
     for (Map.Entry<String, String> bad : List.of(Map.entry("DAEMON_PORT", "eighty"),
