@@ -5,7 +5,7 @@ package dev.taskdaemon.server.internal;
  * Thrown by the parts of a route and turned into a response in one place, so that no refusal can
  * leave an exchange without an answer.
  */
-public final class HttpError extends RuntimeException {
+final class HttpError extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   final int status;
@@ -25,7 +25,7 @@ public final class HttpError extends RuntimeException {
   }
 
   /** The HTTP status. */
-  public int status() {
+  int status() {
     return status;
   }
 }
