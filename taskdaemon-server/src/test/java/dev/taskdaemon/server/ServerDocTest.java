@@ -99,6 +99,9 @@ class ServerDocTest {
     Matcher m = Pattern.compile("HANDLER_CONFIG=(\\S+)").matcher(run);
     assertThat(m.find()).isTrue();
     assertThat(Path.of("..").resolve(m.group(1))).exists();
+    // The quick start's Java handlers run with a class path that the examples build writes.
+    assertThat(Files.readString(Path.of("..").resolve(m.group(1)))).contains("@target/handler-classpath.args");
+    assertThat(block.get(1)).startsWith("mvn -B -q -pl taskdaemon-server,examples -am package");
     assertThat(Files.readString(Path.of("pom.xml"))).contains("<finalName>taskdaemon-server</finalName>");
   }
 }
