@@ -154,7 +154,7 @@ class BenchmarksSmokeTest {
       ids.add("codec_encode_" + s);
       ids.add("codec_decode_" + s);
     }
-    ids.addAll(List.of("server_http_queue", "server_http_p99"));
+    ids.addAll(List.of("server_http_queue", "server_http_p99", "server_http_path"));
     ids.addAll(TARGETS);
     return ids;
   }

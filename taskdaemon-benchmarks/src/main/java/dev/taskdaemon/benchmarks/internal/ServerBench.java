@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The standalone server's {@code POST /queue} over loopback against the library's own {@code
  * enqueue}, both with 16 concurrent clients for the same window, each on its own daemon with the same
- * echo handler. No error is allowed (a refused or failed request stops the window), and no task may
+ * echo handler; then {@code GET /health} for the same window, the HTTP path without a task to store. No error is allowed (a refused or failed request stops the window), and no task may
  * be lost: after the load, every accepted task of both sides must complete.
  */
 final class ServerBench {
@@ -36,6 +36,8 @@ final class ServerBench {
     String p99What = "POST /queue p99 ÷ enqueue p99 (lower is better)";
     report.plan("server_http_queue", SECTION, tputWhat, null);
     report.plan("server_http_p99", SECTION, p99What, null);
+    String pathWhat = "POST /queue requests/s ÷ GET /health requests/s (the HTTP path without a task)";
+    report.plan("server_http_path", SECTION, pathWhat, null);
     Duration window = s.smokeMode() ? Duration.ofSeconds(2) : Duration.ofSeconds(30);
     Duration warmup = s.smokeMode() ? Duration.ofMillis(300) : Duration.ofSeconds(3);
     Duration cap = window.multipliedBy(3).plusSeconds(30);
@@ -63,9 +65,22 @@ final class ServerBench {
         }
         posted.incrementAndGet();
       };
+      URI health = URI.create("http://127.0.0.1:" + server.port() + "/health");
+      Load.Op get = () -> {
+        HttpResponse<String> r = client.send(HttpRequest.newBuilder(health).timeout(Duration.ofSeconds(60)).build(),
+            HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        if (r.statusCode() != 200) {
+          throw new IllegalStateException("GET /health answered " + r.statusCode() + ": " + r.body());
+        }
+      };
+      // The HTTP client and server warm up (JIT, connections) before anything is measured: whichever
+      // HTTP window ran first otherwise paid for it alone.
+      Load.closedLoop("server-warm-get", CLIENTS, get, warmup, warmup, 1, cap);
+      Load.closedLoop("server-warm-post", CLIENTS, post, warmup, warmup, 1, cap);
       LoadResult[] both = Load.alternate("server", 1, CLIENTS, enqueue, post, warmup, warmup, window, 1, cap);
       LoadResult lib = both[0];
       LoadResult http = both[1];
+      LoadResult bare = Load.closedLoop("server-health", CLIENTS, get, warmup, window, 1, cap);
       long libDone = awaitAll(library.daemon, enqueued.get());
       long httpDone = awaitAll(served.daemon, posted.get());
       log.printf(Locale.ROOT, "[bench] server: %d enqueued and %d posted tasks all completed%n", libDone, httpDone);
@@ -80,6 +95,10 @@ final class ServerBench {
       report.add(new Row("server_http_p99", SECTION, p99What, "enqueue p99 " + BenchmarkRun.micros(lib.p99Micros()),
           "POST /queue p99 " + BenchmarkRun.micros(http.p99Micros()), http.p99Micros() / lib.p99Micros(), null, null,
           figures));
+      report.add(new Row("server_http_path", SECTION, pathWhat,
+          "GET /health " + BenchmarkRun.rate(bare) + ", p99 " + BenchmarkRun.micros(bare.p99Micros()), meas,
+          http.perSecond() / bare.perSecond(), null, null,
+          Map.of("health_per_s", bare.perSecond(), "health_p99_us", bare.p99Micros(), "http_per_s", http.perSecond())));
     }
   }
 
