@@ -89,6 +89,8 @@ public final class Engine {
   private final ConcurrentHashMap<String, TaskFuture> detached = new ConcurrentHashMap<>();
   /** {@link #await} futures of tasks this host does not hold. */
   private final ConcurrentHashMap<String, List<CompletableFuture<Result>>> watchers = new ConcurrentHashMap<>();
+  /** Ids whose futures are registered while their insert is being committed. */
+  private final java.util.Set<String> inserting = ConcurrentHashMap.newKeySet();
   private final AtomicLong claimSeq = new AtomicLong(Long.MIN_VALUE / 2);
 
   private Engine(EngineConfig config) {
@@ -262,6 +264,7 @@ public final class Engine {
     final Instant notBefore;
     boolean local;
     PendingTask task;
+    TaskFuture detachedFuture;
 
     Prepared(TaskRequest request, Pool pool, String id, byte[] data, Instant notBefore) {
       this.request = request;
@@ -279,6 +282,9 @@ public final class Engine {
   private List<Accepted> accept(List<TaskRequest> requests, boolean futures) {
     if (requests.isEmpty()) {
       return List.of();
+    }
+    if (requests.size() == 1 && !ledger.durable) {
+      return List.of(acceptOne(requests.get(0)));
     }
     List<Prepared> prepared = new ArrayList<>(requests.size());
     Instant now = Instant.now();
@@ -311,6 +317,12 @@ public final class Engine {
           p.task = null;
         }
       }
+      if (!p.local && futures) {
+        // Registered before the insert: the store loop may claim the task as soon as it is stored.
+        p.detachedFuture = new TaskFuture(p.id, callbacks, this::cancel);
+        inserting.add(p.id);
+        detached.putIfAbsent(p.id, p.detachedFuture);
+      }
       rows.add(StoredTask.newTask(p.id, p.pool.name, p.data, o.priority(), o.maxRetries(),
           o.timeout() == null ? null : o.timeout().toMillis(), now, p.notBefore, p.local ? session : null,
           p.local ? lease : null));
@@ -319,15 +331,20 @@ public final class Engine {
     try {
       inserted = ledger.insert(rows);
     } catch (RuntimeException e) {
+      prepared.forEach(p -> inserting.remove(p.id));
       for (Prepared p : prepared) {
         if (p.local) {
           live.remove(p.id, p.task);
           p.pool.unreserve(1);
         }
+        if (p.detachedFuture != null) {
+          detached.remove(p.id, p.detachedFuture);
+        }
       }
       throw e instanceof TaskDaemonException tde ? tde
           : new StoreException("the task store (" + ledger.store.describe() + ") failed to store the tasks: " + e, e);
     }
+    prepared.forEach(p -> inserting.remove(p.id));
     List<Accepted> out = new ArrayList<>(prepared.size());
     boolean wake = false;
     for (int i = 0; i < prepared.size(); i++) {
@@ -339,6 +356,9 @@ public final class Engine {
         if (p.local) {
           live.remove(p.id, p.task);
           p.pool.unreserve(1);
+        }
+        if (p.detachedFuture != null) {
+          detached.remove(p.id, p.detachedFuture);
         }
         if (futures) {
           a.future = followInto(new TaskFuture(p.id, callbacks, this::cancel), await(p.id));
@@ -352,15 +372,17 @@ public final class Engine {
           abandoned(p.task, "the daemon closed while the task was being queued");
         }
       } else {
+        // Announced by the host that accepted it; whichever host claims it later reports its attempts.
+        events.taskSubmitted(Task.ofJson(p.id, p.pool.name, p.data, 1));
         p.pool.backlog = true;
         wake = true;
         if (p.notBefore != null && loop != null) {
           loop.wakeAt(p.notBefore);
         }
         if (futures) {
-          TaskFuture f = new TaskFuture(p.id, callbacks, this::cancel);
-          detached.put(p.id, f);
-          a.future = f;
+          TaskFuture held = detached.get(p.id);
+          a.future = held == p.detachedFuture || held == null ? p.detachedFuture
+              : followInto(new TaskFuture(p.id, callbacks, this::cancel), held);
         }
       }
     }
@@ -368,6 +390,44 @@ public final class Engine {
       loop.wake();
     }
     return out;
+  }
+
+  /**
+   * One task with the in-memory store, the hot path: stored, then queued with one acquisition of the
+   * pool's lock; when the queue turns out to be full, the record is taken back and the task refused.
+   */
+  private Accepted acceptOne(TaskRequest r) {
+    if (closed) {
+      throw closedException(r.taskType());
+    }
+    Pool pool = pools.get(r.taskType());
+    if (pool == null) {
+      throw unknownTaskType(r.taskType());
+    }
+    byte[] data = encode(r.taskType(), r.taskData());
+    TaskOptions o = r.options();
+    Instant now = Instant.now();
+    Instant notBefore = o.notBefore() != null && o.notBefore().isAfter(now) ? o.notBefore() : null;
+    String id = o.taskId() != null ? o.taskId() : newTaskId();
+    Accepted a = new Accepted(id);
+    TaskFuture f = new TaskFuture(id, callbacks, this::cancel);
+    PendingTask t = new PendingTask(Task.ofJson(id, pool.name, data, 1), o.priority(), seq.incrementAndGet(), f,
+        o.maxRetries(), o.timeout(), 0);
+    if (live.putIfAbsent(id, t) != null || !ledger.insertOne(StoredTask.newTask(id, pool.name, data, o.priority(),
+        o.maxRetries(), o.timeout() == null ? null : o.timeout().toMillis(), now, notBefore, session, null))) {
+      live.remove(id, t);
+      a.future = followInto(new TaskFuture(id, callbacks, this::cancel), await(id));
+      return a;
+    }
+    long due = notBefore == null ? 0 : nanoTime() + Math.max(1, Duration.between(now, notBefore).toNanos());
+    Pool.Offer offered = pool.offer(t, due);
+    if (offered != Pool.Offer.ADMITTED) {
+      live.remove(id, t);
+      ledger.store.delete(id);
+      throw offered == Pool.Offer.CLOSED ? closedException(pool.name) : pool.queueFull();
+    }
+    a.future = f;
+    return a;
   }
 
   /**
@@ -828,6 +888,7 @@ public final class Engine {
     java.util.Set<String> ids = new java.util.HashSet<>(watchers.keySet());
     ids.addAll(detached.keySet());
     ids.removeAll(live.keySet());
+    ids.removeAll(inserting); // registered before their insert commits: not missing, only not there yet
     if (ids.isEmpty()) {
       return;
     }
@@ -1029,7 +1090,8 @@ public final class Engine {
       TaskFuture f = detached.remove(id);
       if (f != null) {
         f.completeExceptionally(new DaemonClosedException(null, "daemon '" + name + "' closed (" + cause
-            + ") before task " + id + " finished; it stays in the store (" + ledger.store.describe() + ")"));
+            + ") before task " + id + " finished; it stays pending in the store (" + ledger.store.describe()
+            + ") for the next start"));
       }
     }
     if (storeOpen) {

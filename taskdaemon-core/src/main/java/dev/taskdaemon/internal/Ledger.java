@@ -113,6 +113,11 @@ final class Ledger {
     }
   }
 
+  /** Stores one task in memory (not durable); whether it was new. */
+  boolean insertOne(StoredTask row) {
+    return applyNow(new StoreWrite.Insert(row));
+  }
+
   /** Applies a write; with a durable store, queues it and runs {@code then} (with whether it applied) once committed. */
   void write(StoreWrite w, Consumer<Boolean> then) {
     if (!durable) {

@@ -8,35 +8,40 @@ import dev.taskdaemon.spi.StoreWrite;
 import dev.taskdaemon.spi.StoredTask;
 import dev.taskdaemon.spi.TaskStore;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
-import java.util.NavigableMap;
 import java.util.Optional;
-import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The default store: rows in the heap, gone with the process. Keeps at most {@code maxFinished}
  * finished rows (the oldest finished go first) besides the retention the engine purges by, so a
- * long-running host does not grow with every task it ran. One lock; each call is short.
+ * long-running host does not grow with every task it ran.
+ *
+ * <p>Every task's record changes three times on the engine's hot path (stored, started, finished),
+ * from submitter and reader threads at once: rows live in a concurrent map and each row is updated
+ * under its own monitor, so writers of different tasks never wait for each other. Listing and
+ * claiming scan the rows; they are not on the hot path.
  */
 public final class MemoryTaskStore implements TaskStore {
   private final int maxFinished;
-  private final Map<String, Row> byId = new HashMap<>();
-  private final NavigableMap<Long, Row> bySeq = new TreeMap<>();
+  private final ConcurrentHashMap<String, Row> byId = new ConcurrentHashMap<>();
   /** Finished rows in the order they finished, for the cap. May hold rows since removed or redriven. */
-  private final ArrayDeque<Row> finished = new ArrayDeque<>();
-  private long seq;
-  private int finishedCount;
+  private final ConcurrentLinkedQueue<Row> finished = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger finishedCount = new AtomicInteger();
+  private final AtomicLong seq = new AtomicLong();
 
   private static final class Row {
     final long seq;
-    StoredTask task;
+    /** Changed under this row's monitor; read without it. */
+    volatile StoredTask task;
+    /** Counted in {@link #finishedCount}; guarded by this row's monitor. */
     boolean countedFinished;
+    boolean removed;
 
     Row(long seq, StoredTask task) {
       this.seq = seq;
@@ -62,78 +67,87 @@ public final class MemoryTaskStore implements TaskStore {
   public void open(StoreContext context) {}
 
   @Override
-  public synchronized List<Boolean> write(List<StoreWrite> writes) {
+  public List<Boolean> write(List<StoreWrite> writes) {
     List<Boolean> out = new ArrayList<>(writes.size());
     for (StoreWrite w : writes) {
-      out.add(apply(w));
+      out.add(write(w));
     }
     return out;
   }
 
   /** One write, without the list: the engine's hot path with this store. */
-  public synchronized boolean write(StoreWrite w) {
-    return apply(w);
-  }
-
-  private boolean apply(StoreWrite w) {
+  public boolean write(StoreWrite w) {
     if (w instanceof StoreWrite.Insert ins) {
-      if (byId.containsKey(ins.id())) {
-        return false;
-      }
-      Row r = new Row(++seq, ins.task());
-      byId.put(ins.id(), r);
-      bySeq.put(r.seq, r);
-      return true;
+      return byId.putIfAbsent(ins.id(), new Row(seq.incrementAndGet(), ins.task())) == null;
     }
     Row r = byId.get(w.id());
     if (r == null) {
       return false;
     }
-    StoredTask t = r.task;
-    if (t.status().isFinal()) {
-      return false;
-    }
-    if (w instanceof StoreWrite.Start s) {
-      if (!s.owner().equals(t.owner()) && held(t, s.at())) {
+    boolean finishedNow;
+    synchronized (r) {
+      StoredTask t = r.task;
+      if (r.removed || t.status().isFinal()) {
         return false;
       }
-      r.task = copy(t, TaskStatus.PROCESSING, Math.max(t.attempts(), s.attempt()), t.retryBase(), s.at(), null,
-          s.owner(), s.owner().equals(t.owner()) ? t.leaseUntil() : null, null, null, t.lastError(),
-          t.cancelRequested());
-      return true;
-    }
-    if (w instanceof StoreWrite.Release rel) {
-      if (!rel.owner().equals(t.owner())) {
+      if (w instanceof StoreWrite.Start s) {
+        if (!s.owner().equals(t.owner()) && held(t, s.at())) {
+          return false;
+        }
+        r.task = copy(t, TaskStatus.PROCESSING, Math.max(t.attempts(), s.attempt()), t.retryBase(), s.at(), null,
+            s.owner(), s.owner().equals(t.owner()) ? t.leaseUntil() : null, null, null, t.lastError(),
+            t.cancelRequested());
+        return true;
+      }
+      if (w instanceof StoreWrite.Release rel) {
+        if (!rel.owner().equals(t.owner())) {
+          return false;
+        }
+        r.task = copy(t, TaskStatus.PENDING, t.attempts(), t.retryBase(), rel.at(), rel.notBefore(), null, null, null,
+            null, rel.lastError() != null ? rel.lastError() : t.lastError(), t.cancelRequested());
+        return true;
+      }
+      StoreWrite.Finish f = (StoreWrite.Finish) w;
+      if (f.owner() != null ? !f.owner().equals(t.owner()) : held(t, f.at())) {
         return false;
       }
-      r.task = copy(t, TaskStatus.PENDING, t.attempts(), t.retryBase(), rel.at(), rel.notBefore(), null, null, null,
-          null, rel.lastError() != null ? rel.lastError() : t.lastError(), t.cancelRequested());
-      return true;
+      r.task = copy(t, f.status(), t.attempts(), t.retryBase(), f.at(), null, null, null, f.resultJson(), f.errorKind(),
+          f.error() != null ? f.error() : t.lastError(), false);
+      finishedNow = markFinished(r);
     }
-    StoreWrite.Finish f = (StoreWrite.Finish) w;
-    if (f.owner() != null ? !f.owner().equals(t.owner()) : held(t, f.at())) {
-      return false;
+    if (finishedNow) {
+      trim();
     }
-    r.task = copy(t, f.status(), t.attempts(), t.retryBase(), f.at(), null, null, null, f.resultJson(), f.errorKind(),
-        f.error() != null ? f.error() : t.lastError(), false);
-    countFinished(r);
     return true;
   }
 
-  private void countFinished(Row r) {
-    if (!r.countedFinished) {
-      r.countedFinished = true;
-      finishedCount++;
-      finished.addLast(r);
+  /** Counts a row that just became final. Row monitor held. */
+  private boolean markFinished(Row r) {
+    if (r.countedFinished) {
+      return false;
     }
-    while (finishedCount > maxFinished && !finished.isEmpty()) {
-      Row old = finished.pollFirst();
-      if (old.countedFinished) {
+    r.countedFinished = true;
+    finishedCount.incrementAndGet();
+    finished.add(r);
+    return true;
+  }
+
+  /** Drops the oldest finished rows beyond the cap. */
+  private void trim() {
+    while (finishedCount.get() > maxFinished) {
+      Row old = finished.poll();
+      if (old == null) {
+        return;
+      }
+      synchronized (old) {
+        if (!old.countedFinished) {
+          continue;
+        }
         old.countedFinished = false;
-        finishedCount--;
-        if (old.task.status().isFinal() && byId.get(old.task.id()) == old) {
-          byId.remove(old.task.id());
-          bySeq.remove(old.seq);
+        finishedCount.decrementAndGet();
+        if (old.task.status().isFinal() && !old.removed) {
+          old.removed = true;
+          byId.remove(old.task.id(), old);
         }
       }
     }
@@ -145,23 +159,29 @@ public final class MemoryTaskStore implements TaskStore {
         t.timeoutMillis(), t.createdAt(), updated, notBefore, owner, lease, result, kind, lastError, cancel);
   }
 
-  private static boolean claimable(StoredTask t, Instant now) {
-    return !t.status().isFinal()
-        && (t.notBefore() == null || !t.notBefore().isAfter(now))
-        && !held(t, now);
-  }
-
   /** Held: an owner whose lease has not run out; no lease at all means held until released. */
   private static boolean held(StoredTask t, Instant now) {
     return t.owner() != null && (t.leaseUntil() == null || t.leaseUntil().isAfter(now));
   }
 
+  private static boolean claimable(StoredTask t, Instant now) {
+    return !t.status().isFinal() && (t.notBefore() == null || !t.notBefore().isAfter(now)) && !held(t, now);
+  }
+
+  /** Live rows in the order they were stored. */
+  private List<Row> rowsInOrder() {
+    List<Row> all = new ArrayList<>(byId.values());
+    all.sort(Comparator.comparingLong(r -> r.seq));
+    return all;
+  }
+
   @Override
-  public synchronized List<StoredTask> claim(String taskType, QueueOrder order, int max, String owner, Instant now,
+  public List<StoredTask> claim(String taskType, QueueOrder order, int max, String owner, Instant now,
       Instant leaseUntil) {
     List<Row> candidates = new ArrayList<>();
-    for (Row r : bySeq.values()) {
-      if (r.task.taskType().equals(taskType) && claimable(r.task, now)) {
+    for (Row r : rowsInOrder()) {
+      StoredTask t = r.task;
+      if (t.taskType().equals(taskType) && claimable(t, now)) {
         candidates.add(r);
       }
     }
@@ -176,139 +196,163 @@ public final class MemoryTaskStore implements TaskStore {
       if (out.size() >= max) {
         break;
       }
-      StoredTask t = r.task;
-      r.task = copy(t, TaskStatus.PENDING, t.attempts() + 1, t.retryBase(), now, t.notBefore(), owner, leaseUntil,
-          null, null, t.lastError(), t.cancelRequested());
-      out.add(r.task);
+      synchronized (r) {
+        StoredTask t = r.task;
+        if (r.removed || !claimable(t, now)) {
+          continue; // claimed or changed meanwhile
+        }
+        r.task = copy(t, TaskStatus.PENDING, t.attempts() + 1, t.retryBase(), now, t.notBefore(), owner, leaseUntil,
+            null, null, t.lastError(), t.cancelRequested());
+        out.add(r.task);
+      }
     }
     return out;
   }
 
   @Override
-  public synchronized int renewLeases(String owner, Instant leaseUntil) {
+  public int renewLeases(String owner, Instant leaseUntil) {
     int n = 0;
-    for (Row r : bySeq.values()) {
-      StoredTask t = r.task;
-      if (owner.equals(t.owner()) && !t.status().isFinal()) {
-        r.task = copy(t, t.status(), t.attempts(), t.retryBase(), t.updatedAt(), t.notBefore(), owner, leaseUntil,
-            null, null, t.lastError(), t.cancelRequested());
-        n++;
+    for (Row r : byId.values()) {
+      synchronized (r) {
+        StoredTask t = r.task;
+        if (owner.equals(t.owner()) && !t.status().isFinal()) {
+          r.task = copy(t, t.status(), t.attempts(), t.retryBase(), t.updatedAt(), t.notBefore(), owner, leaseUntil,
+              null, null, t.lastError(), t.cancelRequested());
+          n++;
+        }
       }
     }
     return n;
   }
 
   @Override
-  public synchronized List<String> cancelRequested(String owner) {
+  public List<String> cancelRequested(String owner) {
     List<String> ids = new ArrayList<>();
-    for (Row r : bySeq.values()) {
-      if (r.task.cancelRequested() && owner.equals(r.task.owner()) && !r.task.status().isFinal()) {
-        ids.add(r.task.id());
+    for (Row r : rowsInOrder()) {
+      StoredTask t = r.task;
+      if (t.cancelRequested() && owner.equals(t.owner()) && !t.status().isFinal()) {
+        ids.add(t.id());
       }
     }
     return ids;
   }
 
   @Override
-  public synchronized Optional<StoredTask> find(String id) {
+  public Optional<StoredTask> find(String id) {
     Row r = byId.get(id);
     return r == null ? Optional.empty() : Optional.of(r.task);
   }
 
   @Override
-  public synchronized List<StoredTask> list(TaskQuery q) {
-    NavigableMap<Long, Row> view = bySeq.descendingMap();
+  public List<StoredTask> list(TaskQuery q) {
+    long below = Long.MAX_VALUE;
     if (q.after() != null) {
       Row cursor = byId.get(q.after());
       if (cursor == null) {
         return List.of();
       }
-      view = bySeq.headMap(cursor.seq, false).descendingMap();
+      below = cursor.seq;
     }
+    List<Row> rows = rowsInOrder();
     List<StoredTask> out = new ArrayList<>();
-    for (Row r : view.values()) {
+    for (int i = rows.size() - 1; i >= 0 && out.size() < q.limit(); i--) {
+      Row r = rows.get(i);
       StoredTask t = r.task;
-      if ((q.statuses().isEmpty() || q.statuses().contains(t.status()))
+      if (r.seq < below && (q.statuses().isEmpty() || q.statuses().contains(t.status()))
           && (q.taskType() == null || q.taskType().equals(t.taskType()))) {
         out.add(t);
-        if (out.size() >= q.limit()) {
-          break;
-        }
       }
     }
     return out;
   }
 
   @Override
-  public synchronized CancelOutcome cancel(String id, String error, Instant now) {
+  public CancelOutcome cancel(String id, String error, Instant now) {
     Row r = byId.get(id);
     if (r == null) {
       return CancelOutcome.UNKNOWN;
     }
-    StoredTask t = r.task;
-    if (t.status().isFinal()) {
-      return CancelOutcome.ALREADY_FINAL;
+    boolean finishedNow;
+    synchronized (r) {
+      StoredTask t = r.task;
+      if (r.removed) {
+        return CancelOutcome.UNKNOWN;
+      }
+      if (t.status().isFinal()) {
+        return CancelOutcome.ALREADY_FINAL;
+      }
+      if (held(t, now)) {
+        r.task = copy(t, t.status(), t.attempts(), t.retryBase(), now, t.notBefore(), t.owner(), t.leaseUntil(), null,
+            null, t.lastError(), true);
+        return CancelOutcome.REQUESTED;
+      }
+      r.task = copy(t, TaskStatus.CANCELLED, t.attempts(), t.retryBase(), now, null, null, null, null, "CANCELLED",
+          error, false);
+      finishedNow = markFinished(r);
     }
-    if (held(t, now)) {
-      r.task = copy(t, t.status(), t.attempts(), t.retryBase(), now, t.notBefore(), t.owner(), t.leaseUntil(), null,
-          null, t.lastError(), true);
-      return CancelOutcome.REQUESTED;
+    if (finishedNow) {
+      trim();
     }
-    r.task = copy(t, TaskStatus.CANCELLED, t.attempts(), t.retryBase(), now, null, null, null, null, "CANCELLED", error,
-        false);
-    countFinished(r);
     return CancelOutcome.CANCELLED;
   }
 
   @Override
-  public synchronized boolean redrive(String id, Instant now) {
+  public boolean redrive(String id, Instant now) {
     Row r = byId.get(id);
-    if (r == null || (r.task.status() != TaskStatus.FAILED && r.task.status() != TaskStatus.CANCELLED)) {
+    if (r == null) {
       return false;
     }
-    StoredTask t = r.task;
-    r.task = copy(t, TaskStatus.PENDING, t.attempts(), t.attempts(), now, null, null, null, null, null, t.lastError(),
-        false);
-    return true;
+    synchronized (r) {
+      StoredTask t = r.task;
+      if (r.removed || (t.status() != TaskStatus.FAILED && t.status() != TaskStatus.CANCELLED)) {
+        return false;
+      }
+      r.task = copy(t, TaskStatus.PENDING, t.attempts(), t.attempts(), now, null, null, null, null, null, t.lastError(),
+          false);
+      return true;
+    }
   }
 
   @Override
-  public synchronized boolean delete(String id) {
+  public boolean delete(String id) {
     Row r = byId.remove(id);
     if (r == null) {
       return false;
     }
-    bySeq.remove(r.seq);
-    if (r.countedFinished) {
-      r.countedFinished = false;
-      finishedCount--;
+    synchronized (r) {
+      r.removed = true;
+      if (r.countedFinished) {
+        r.countedFinished = false;
+        finishedCount.decrementAndGet();
+      }
     }
     return true;
   }
 
   @Override
-  public synchronized int purge(Instant cutoff) {
+  public int purge(Instant cutoff) {
     int n = 0;
-    for (Iterator<Row> it = bySeq.values().iterator(); it.hasNext(); ) {
-      Row r = it.next();
-      if (r.task.status().isFinal() && r.task.updatedAt().isBefore(cutoff)) {
-        it.remove();
-        byId.remove(r.task.id());
-        if (r.countedFinished) {
-          r.countedFinished = false;
-          finishedCount--;
+    for (Row r : byId.values()) {
+      synchronized (r) {
+        if (!r.removed && r.task.status().isFinal() && r.task.updatedAt().isBefore(cutoff)) {
+          r.removed = true;
+          byId.remove(r.task.id(), r);
+          if (r.countedFinished) {
+            r.countedFinished = false;
+            finishedCount.decrementAndGet();
+          }
+          n++;
         }
-        n++;
       }
     }
     return n;
   }
 
   @Override
-  public synchronized long countPending(String taskType) {
+  public long countPending(String taskType) {
     long n = 0;
     Instant now = Instant.now();
-    for (Row r : bySeq.values()) {
+    for (Row r : byId.values()) {
       StoredTask t = r.task;
       if (t.taskType().equals(taskType) && !t.status().isFinal() && !held(t, now)) {
         n++;

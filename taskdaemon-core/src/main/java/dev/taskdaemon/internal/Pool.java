@@ -187,6 +187,44 @@ final class Pool implements HandlerPool {
     return true;
   }
 
+  enum Offer { ADMITTED, FULL, CLOSED }
+
+  /**
+   * Reserves room for one new task and admits it, under one acquisition of the lock: the in-memory
+   * store's hot path. A task the pool cannot take is left to the caller.
+   */
+  Offer offer(PendingTask t, long dueNanos) {
+    String unhealthy;
+    lock.lock();
+    try {
+      if (closing) {
+        return Offer.CLOSED;
+      }
+      if (queue.reserve(1, true) == 0) {
+        return Offer.FULL;
+      }
+      unhealthy = health.unhealthyReason();
+      if (unhealthy != null) {
+        queue.unreserve(1);
+      } else if (dueNanos != 0) {
+        t.dueNanos = dueNanos;
+        queue.retry(t);
+      } else {
+        queue.offerReserved(t);
+      }
+      // Emitted under the lock so that no event of this task can be delivered before it.
+      engine.events.taskSubmitted(t.first);
+    } finally {
+      lock.unlock();
+    }
+    if (unhealthy != null) {
+      finish(t, t.first, new Result.Failure(unhealthy, false, Result.Failure.Kind.UNAVAILABLE));
+      return Offer.ADMITTED;
+    }
+    dispatch();
+    return Offer.ADMITTED;
+  }
+
   Result.Failure cancelledFailure(PendingTask t) {
     return new Result.Failure("task " + t.id() + " was cancelled", false, Result.Failure.Kind.CANCELLED);
   }
