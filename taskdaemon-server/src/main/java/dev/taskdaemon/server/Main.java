@@ -72,9 +72,9 @@ public final class Main {
       log.warn("DAEMON_WORKERS={} accepted but not applied: tasks in flight are capped by each handler's instances"
           + " only (the engine has no cap across handlers yet)", settings.workers());
     }
-    TaskDaemon daemon;
+    TaskDaemonServer server;
     try {
-      daemon = builder.start();
+      server = TaskDaemonServer.start(builder, settings);
     } catch (ConfigException e) {
       log.error("{}", e.getMessage());
       System.exit(2);
@@ -83,16 +83,8 @@ public final class Main {
       log.error("the handlers could not start: {}", e.getMessage());
       System.exit(1);
       return;
-    }
-    if (!running.started(daemon)) {
-      return; // a signal came while the handlers started; the stopper closes the daemon
-    }
-    TaskDaemonServer server;
-    try {
-      server = TaskDaemonServer.start(daemon, settings);
     } catch (UncheckedIOException e) {
       log.error("{}", e.getMessage());
-      daemon.close();
       System.exit(1);
       return;
     }
@@ -100,22 +92,13 @@ public final class Main {
   }
 
   /**
-   * What a signal stops: the parts started so far. A part that finishes starting after the signal is
-   * not taken on; the stopper closes the daemon, and {@code System.exit(0)} ends the rest.
+   * What a signal stops: the server once it runs. A signal while the handlers start finds nothing to
+   * drain; {@code System.exit(0)} then runs the engine's own shutdown hook, which stops the instances.
+   * A server that finishes starting after the signal is closed at once.
    */
   private static final class Running {
-    private TaskDaemon daemon;
     private TaskDaemonServer server;
     private boolean stopping;
-
-    synchronized boolean started(TaskDaemon d) {
-      if (stopping) {
-        d.close();
-        return false;
-      }
-      daemon = d;
-      return true;
-    }
 
     void started(TaskDaemonServer s) {
       boolean late;
@@ -130,16 +113,12 @@ public final class Main {
 
     void stop() {
       TaskDaemonServer s;
-      TaskDaemon d;
       synchronized (this) {
         stopping = true;
         s = server;
-        d = daemon;
       }
       if (s != null) {
         s.close();
-      } else if (d != null) {
-        d.close();
       }
     }
   }

@@ -3,6 +3,7 @@ package dev.taskdaemon.server;
 import com.sun.net.httpserver.HttpServer;
 import dev.taskdaemon.TaskDaemon;
 import dev.taskdaemon.server.internal.Api;
+import dev.taskdaemon.server.internal.Metrics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -15,12 +16,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The original daemon's HTTP API over a running {@link TaskDaemon}, on the JDK's built-in HTTP server
- * with a bounded pool of threads. The server owns the daemon: {@link #close()} stops taking requests,
- * then closes the daemon (which drains).
+ * The original daemon's HTTP API over a {@link TaskDaemon}, on the JDK's built-in HTTP server with a
+ * bounded pool of threads, with the daemon's meters ({@code taskdaemon-micrometer}, the original's
+ * names included) on {@code /metrics}. The server starts the daemon and owns it: {@link #close()}
+ * stops taking requests, then closes the daemon (which drains).
  *
  * <pre>{@code
- * TaskDaemon daemon = TaskDaemon.builder().fromToml(Path.of("handlers.toml")).fromEnvironment().start();
+ * TaskDaemon.Builder daemon = TaskDaemon.builder().fromToml(Path.of("handlers.toml")).fromEnvironment();
  * try (TaskDaemonServer server = TaskDaemonServer.start(daemon, ServerSettings.fromEnvironment(System.getenv()))) {
  *   ...
  * }
@@ -42,23 +44,42 @@ public final class TaskDaemonServer implements AutoCloseable {
   }
 
   private final TaskDaemon daemon;
+  private final Metrics metrics;
   private final HttpServer http;
   private final ThreadPoolExecutor executor;
   private final Object closeLock = new Object();
   private boolean closed;
 
-  private TaskDaemonServer(TaskDaemon daemon, HttpServer http, ThreadPoolExecutor executor) {
+  private TaskDaemonServer(TaskDaemon daemon, Metrics metrics, HttpServer http, ThreadPoolExecutor executor) {
     this.daemon = daemon;
+    this.metrics = metrics;
     this.http = http;
     this.executor = executor;
   }
 
   /**
-   * Starts serving {@code daemon} as {@code settings} say.
+   * Starts the daemon {@code builder} describes, with the meters' listener added, and serves it as
+   * {@code settings} say.
    *
-   * @throws UncheckedIOException when the address cannot be bound (in use, not this machine's)
+   * @throws dev.taskdaemon.ConfigException listing every configuration problem
+   * @throws dev.taskdaemon.HandlerStartException when instances cannot start
+   * @throws UncheckedIOException when the address cannot be bound (in use, not this machine's); the
+   *     daemon is closed again
    */
-  public static TaskDaemonServer start(TaskDaemon daemon, ServerSettings settings) {
+  public static TaskDaemonServer start(TaskDaemon.Builder builder, ServerSettings settings) {
+    Metrics metrics = new Metrics();
+    TaskDaemon daemon = builder.listener(metrics.listener()).start();
+    try {
+      return start(daemon, metrics.bind(daemon), settings);
+    } catch (RuntimeException | Error e) {
+      daemon.close();
+      metrics.close();
+      throw e;
+    }
+  }
+
+  /** Serves a started daemon whose meters {@code metrics} holds (tests: several servers on one daemon). */
+  static TaskDaemonServer start(TaskDaemon daemon, Metrics metrics, ServerSettings settings) {
     HttpServer http;
     try {
       http = HttpServer.create(new InetSocketAddress(settings.host(), settings.port()), 256);
@@ -77,10 +98,10 @@ public final class TaskDaemonServer implements AutoCloseable {
         }, new ThreadPoolExecutor.CallerRunsPolicy());
     executor.allowCoreThreadTimeOut(true);
     http.setExecutor(executor);
-    http.createContext("/", new Api(daemon, settings.maxBodyBytes(), settings.host(), settings.allowedHosts(),
-        settings.apiToken()));
+    http.createContext("/", new Api(daemon, metrics, settings.maxBodyBytes(), settings.host(),
+        settings.allowedHosts(), settings.apiToken()));
     http.start();
-    TaskDaemonServer server = new TaskDaemonServer(daemon, http, executor);
+    TaskDaemonServer server = new TaskDaemonServer(daemon, metrics, http, executor);
     LOG.info("serving the HTTP API on http://{}:{}", settings.host(), server.port());
     return server;
   }
@@ -93,6 +114,11 @@ public final class TaskDaemonServer implements AutoCloseable {
   /** The daemon it serves. */
   public TaskDaemon daemon() {
     return daemon;
+  }
+
+  /** The meters of the daemon (tests start more servers on one daemon with them). */
+  Metrics metrics() {
+    return metrics;
   }
 
   /**
@@ -110,6 +136,7 @@ public final class TaskDaemonServer implements AutoCloseable {
     http.stop(seconds);
     executor.shutdown();
     daemon.close();
+    metrics.close();
     LOG.info("HTTP API stopped");
   }
 

@@ -30,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -51,12 +52,11 @@ class ServerApiTest {
 
   @BeforeAll
   static void start() {
-    TaskDaemon daemon = TaskDaemon.builder()
+    server = TaskDaemonServer.start(TaskDaemon.builder()
         .handler(TestHandlers.handler("echo").instances(2).build())
         .handler(TestHandlers.handler("flaky").instances(1).maxRetries(0).build())
-        .handler(TestHandlers.handler("slow").instances(1).queueCapacity(1).build())
-        .start();
-    server = TaskDaemonServer.start(daemon, ServerSettings.defaults().withPort(0));
+        .handler(TestHandlers.handler("slow").instances(1).queueCapacity(1).build()),
+        ServerSettings.defaults().withPort(0));
     base = "http://127.0.0.1:" + server.port();
   }
 
@@ -280,7 +280,7 @@ class ServerApiTest {
 
   @Test
   void bodiesOverTheLimit_are413_declaredOrChunked_andTheServerKeepsServing() throws Exception {
-    TaskDaemonServer small = TaskDaemonServer.start(server.daemon(),
+    TaskDaemonServer small = TaskDaemonServer.start(server.daemon(), server.metrics(),
         ServerSettings.defaults().withPort(0).withMaxBodyBytes(1024));
     others.add(small);
     String at = "http://127.0.0.1:" + small.port();
@@ -353,13 +353,12 @@ class ServerApiTest {
 
   @Test
   void health_isUnhealthy503_namingTheHandlersThatCannotStart() throws Exception {
-    TaskDaemon d = TaskDaemon.builder()
+    TaskDaemonServer s = TaskDaemonServer.start(TaskDaemon.builder()
         .handler(TestHandlers.handler("fine").instances(1).build())
         .handler(TestHandlers.handler("broken", "--exit-at-start", "3").instances(1).build())
         .unhealthyAfter(1, Duration.ofSeconds(1))
-        .restartBackoff(new dev.taskdaemon.Backoff(Duration.ofMillis(10), Duration.ofMillis(50), 2.0, 0.0))
-        .start();
-    TaskDaemonServer s = TaskDaemonServer.start(d, ServerSettings.defaults().withPort(0));
+        .restartBackoff(new dev.taskdaemon.Backoff(Duration.ofMillis(10), Duration.ofMillis(50), 2.0, 0.0)),
+        ServerSettings.defaults().withPort(0));
     others.add(s);
     URI health = URI.create("http://127.0.0.1:" + s.port() + "/health");
     long deadline = System.nanoTime() + WAIT.toNanos();
@@ -376,8 +375,8 @@ class ServerApiTest {
   }
 
   @Test
-  void metrics_inPrometheusText_andAsJson() throws Exception {
-    long before = json(get("/api/metrics")).get("tasks_received").asLong();
+  void metrics_inPrometheusText_withTheOriginalsNames_andAsJson() throws Exception {
+    double before = received(get("/metrics").body());
     String id = queue("{\"type\": \"echo\", \"data\": 1}");
     poll(id, status("completed"));
     HttpResponse<String> r = get("/metrics");
@@ -386,18 +385,24 @@ class ServerApiTest {
     String text = r.body();
     assertThat(text).contains("# TYPE tasks_received_total counter\n", "# TYPE queue_size gauge\n",
         "# TYPE container_pool_active gauge\n", "# TYPE container_pool_idle gauge\n",
-        "container_pool_active{handler=\"echo\"} ", "container_pool_idle{handler=\"flaky\"} ");
-    long received = Long.parseLong(text.replaceAll("(?s).*\ntasks_received_total (\\d+)\n.*", "$1"));
-    assertThat(received).isGreaterThanOrEqualTo(before + 1);
+        "container_pool_active{handler=\"echo\"} ", "container_pool_idle{handler=\"flaky\"} ",
+        "taskdaemon_tasks_completed_total{handler=\"echo\",outcome=\"success\"} ");
+    assertThat(received(text)).isGreaterThanOrEqualTo(before + 1);
     for (String line : text.split("\n")) {
-      assertThat(line).matches("# (HELP|TYPE) .*|[a-z_]+(\\{handler=\"[a-z]+\"})? [0-9]+");
+      assertThat(line).matches("# (HELP|TYPE) .*|[a-z_]+(\\{.*})? [-+0-9.eE]+|[a-z_]+(\\{.*})? NaN");
     }
     JsonNode m = json(get("/api/metrics"));
-    assertThat(m.get("tasks_received").asLong()).isGreaterThanOrEqualTo(before + 1);
+    assertThat(m.get("tasks_received").asDouble()).isGreaterThanOrEqualTo(before + 1);
     assertThat(m.get("handlers").get("echo").get("succeeded").asLong()).isGreaterThanOrEqualTo(1);
     assertThat(m.get("handlers").get("echo").get("active").asInt() + m.get("handlers").get("echo").get("idle").asInt())
         .isBetween(0, 2);
     assertThat(m.has("queue_size")).isTrue();
+  }
+
+  private static double received(String prometheus) {
+    Matcher m = Pattern.compile("(?m)^tasks_received_total ([0-9.eE+]+)$").matcher(prometheus);
+    assertThat(m.find()).as(prometheus).isTrue();
+    return Double.parseDouble(m.group(1));
   }
 
   // ---- store trouble ---------------------------------------------------------------------------
@@ -418,9 +423,9 @@ class ServerApiTest {
             throw e.getCause();
           }
         });
-    TaskDaemon d = TaskDaemon.builder().handler(TestHandlers.handler("echo").instances(1).build()).store(flaky)
-        .start();
-    TaskDaemonServer s = TaskDaemonServer.start(d, ServerSettings.defaults().withPort(0));
+    TaskDaemonServer s = TaskDaemonServer.start(
+        TaskDaemon.builder().handler(TestHandlers.handler("echo").instances(1).build()).store(flaky),
+        ServerSettings.defaults().withPort(0));
     others.add(s);
     String at = "http://127.0.0.1:" + s.port();
     down.set(true);
@@ -446,7 +451,7 @@ class ServerApiTest {
 
   @Test
   void bearerToken_guardsEveryRouteButHealth() throws Exception {
-    TaskDaemonServer guarded = TaskDaemonServer.start(server.daemon(),
+    TaskDaemonServer guarded = TaskDaemonServer.start(server.daemon(), server.metrics(),
         ServerSettings.defaults().withPort(0).withApiToken("s3cret-token"));
     others.add(guarded);
     String at = "http://127.0.0.1:" + guarded.port();
@@ -491,7 +496,7 @@ class ServerApiTest {
     assertThat(send(HttpRequest.newBuilder(URI.create(base + "/api/tasks"))
         .header("Origin", "http://127.0.0.1:" + server.port())).statusCode()).isEqualTo(200);
 
-    TaskDaemonServer named = TaskDaemonServer.start(server.daemon(),
+    TaskDaemonServer named = TaskDaemonServer.start(server.daemon(), server.metrics(),
         ServerSettings.defaults().withPort(0).withAllowedHosts(List.of("TaskDaemon", "ui.example")));
     others.add(named);
     String at = "http://127.0.0.1:" + named.port();

@@ -2,6 +2,7 @@ package dev.taskdaemon.benchmarks.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.taskdaemon.HandlerSpec;
 import dev.taskdaemon.HandlerStats;
 import dev.taskdaemon.TaskDaemon;
 import dev.taskdaemon.server.ServerSettings;
@@ -46,9 +47,14 @@ final class ServerBench {
     AtomicLong enqueued = new AtomicLong();
     AtomicLong posted = new AtomicLong();
     // Both queues hold what the 4 instances have not yet run: far more than a window can fill.
+    // The served daemon is EngineLoad's, started by the server, which adds its meters' listener.
+    TaskDaemon.Builder servedDaemon = TaskDaemon.builder().name("bench-served")
+        .handler(HandlerSpec.builder(Payloads.TASK_TYPE).instances(4).timeout(Duration.ofMinutes(2)).maxRetries(0)
+            .queueCapacity(5_000_000).command(handler.command()).build())
+        .drainTimeout(Duration.ofSeconds(30))
+        .startTimeout(Duration.ofMinutes(5));
     try (EngineLoad library = EngineLoad.start(4, h -> h.command(handler.command()).queueCapacity(5_000_000));
-        EngineLoad served = EngineLoad.start(4, h -> h.command(handler.command()).queueCapacity(5_000_000));
-        TaskDaemonServer server = TaskDaemonServer.start(served.daemon, ServerSettings.defaults().withPort(0))) {
+        TaskDaemonServer server = TaskDaemonServer.start(servedDaemon, ServerSettings.defaults().withPort(0))) {
       HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
           .connectTimeout(Duration.ofSeconds(10)).build();
       URI queue = URI.create("http://127.0.0.1:" + server.port() + "/queue");
@@ -82,7 +88,7 @@ final class ServerBench {
       LoadResult http = both[1];
       LoadResult bare = Load.closedLoop("server-health", CLIENTS, get, warmup, window, 1, cap);
       long libDone = awaitAll(library.daemon, enqueued.get());
-      long httpDone = awaitAll(served.daemon, posted.get());
+      long httpDone = awaitAll(server.daemon(), posted.get());
       log.printf(Locale.ROOT, "[bench] server: %d enqueued and %d posted tasks all completed%n", libDone, httpDone);
       String base = "enqueue " + BenchmarkRun.rate(lib) + ", p99 " + BenchmarkRun.micros(lib.p99Micros());
       String meas = "POST /queue " + BenchmarkRun.rate(http) + ", p99 " + BenchmarkRun.micros(http.p99Micros());

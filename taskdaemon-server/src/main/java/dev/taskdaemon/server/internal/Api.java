@@ -46,17 +46,18 @@ public final class Api implements HttpHandler {
   private final TaskDaemon daemon;
   private final long maxBodyBytes;
   private final Guard guard;
-  private final OriginalMetrics metrics;
+  private final Metrics metrics;
 
   /**
-   * The API of {@code daemon}; {@code listenHost}, {@code allowedHosts} and {@code token} feed the
-   * {@code Host}/{@code Origin}/bearer checks.
+   * The API of {@code daemon}, whose meters {@code metrics} holds; {@code listenHost}, {@code
+   * allowedHosts} and {@code token} feed the {@code Host}/{@code Origin}/bearer checks.
    */
-  public Api(TaskDaemon daemon, long maxBodyBytes, String listenHost, List<String> allowedHosts, String token) {
+  public Api(TaskDaemon daemon, Metrics metrics, long maxBodyBytes, String listenHost, List<String> allowedHosts,
+      String token) {
     this.daemon = daemon;
     this.maxBodyBytes = maxBodyBytes;
     this.guard = new Guard(listenHost, allowedHosts, token);
-    this.metrics = new OriginalMetrics(daemon);
+    this.metrics = metrics;
   }
 
   @Override
@@ -107,7 +108,7 @@ public final class Api implements HttpHandler {
         return;
       case "/metrics":
         allow(method, "GET");
-        reply(ex, 200, OriginalMetrics.PROMETHEUS_TYPE, metrics.prometheus().getBytes(StandardCharsets.UTF_8));
+        reply(ex, 200, Metrics.PROMETHEUS_TYPE, metrics.prometheus().getBytes(StandardCharsets.UTF_8));
         return;
       case "/api/metrics":
         allow(method, "GET");
@@ -173,7 +174,6 @@ public final class Api implements HttpHandler {
     }
     JsonNode data = body.has("data") ? body.get("data") : NullNode.getInstance();
     String id = daemon.enqueue(type.textValue(), data, TaskOptions.defaults().priority(priority));
-    metrics.received(1);
     ObjectNode out = Json.object();
     out.put("task_id", id);
     reply(ex, 200, JSON, Json.bytes(out));
