@@ -571,6 +571,14 @@ public final class TaskDaemon implements AutoCloseable {
     }
 
     /**
+     * The most attempts running at once across all handlers; 0 (the default) means no cap beyond each
+     * handler's instances. TOML key {@code max_in_flight}; the server maps {@code DAEMON_WORKERS} here.
+     */
+    public Builder maxInFlight(int attempts) {
+      return set(Keys.MAX_IN_FLIGHT, attempts);
+    }
+
+    /**
      * With a durable store: how long a host's claim on a task lasts without renewal. The host renews
      * its leases every third of it; when a host dies, other hosts (or its next start, for PostgreSQL)
      * take its tasks once their leases run out. Default 30 s. TOML key {@code store_lease}.

@@ -91,6 +91,7 @@ public final class Engine {
   private final ConcurrentHashMap<String, List<CompletableFuture<Result>>> watchers = new ConcurrentHashMap<>();
   /** Ids whose futures are registered while their insert is being committed. */
   private final java.util.Set<String> inserting = ConcurrentHashMap.newKeySet();
+  private final java.util.concurrent.atomic.AtomicInteger inFlightTotal = new java.util.concurrent.atomic.AtomicInteger();
   private final AtomicLong claimSeq = new AtomicLong(Long.MIN_VALUE / 2);
 
   private Engine(EngineConfig config) {
@@ -679,6 +680,37 @@ public final class Engine {
         p.backlog = true;
       }
       loop.wake();
+    }
+  }
+
+  /** Takes one of the daemon's max_in_flight slots; always true without a cap. Any thread. */
+  boolean takeInFlightSlot() {
+    int cap = config.maxInFlight();
+    if (cap <= 0) {
+      return true;
+    }
+    while (true) {
+      int n = inFlightTotal.get();
+      if (n >= cap) {
+        return false;
+      }
+      if (inFlightTotal.compareAndSet(n, n + 1)) {
+        return true;
+      }
+    }
+  }
+
+  /** An attempt ended: its slot goes back, and pools that waited for one dispatch again (off this thread). */
+  void returnInFlightSlot() {
+    if (config.maxInFlight() <= 0) {
+      return;
+    }
+    inFlightTotal.decrementAndGet();
+    for (Pool p : pools.values()) {
+      if (p.waitingForSlot) {
+        p.waitingForSlot = false;
+        execute(p::dispatch);
+      }
     }
   }
 

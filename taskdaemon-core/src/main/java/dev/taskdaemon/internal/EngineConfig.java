@@ -47,7 +47,8 @@ public record EngineConfig(
     dev.taskdaemon.spi.TaskStore storeObject,
     int claimBatch,
     boolean queueCapacitySet,
-    Duration storeLease) {
+    Duration storeLease,
+    int maxInFlight) {
 
   /** One handler's settings: its own where set, else the daemon-wide ones. */
   PoolSettings settingsFor(HandlerSpec h) {

@@ -66,6 +66,8 @@ final class Pool implements HandlerPool {
   long restarts;
   boolean closing;
   boolean stopped;
+  /** A dispatch found the daemon's max_in_flight reached. */
+  volatile boolean waitingForSlot;
   /** With a durable store: the store may hold tasks for this handler beyond its window. */
   volatile boolean backlog;
   /** The window ran low while {@link #backlog} was set: the store loop should claim. */
@@ -260,6 +262,8 @@ final class Pool implements HandlerPool {
       Attempt attempt = claim(slot);
       if (attempt != null) {
         send(attempt);
+      } else if (waitingForSlot) {
+        return;
       }
     }
   }
@@ -298,8 +302,21 @@ final class Pool implements HandlerPool {
         return null;
       }
       long now = engine.nanoTime();
+      if (!hasReadyLocked()) {
+        return null;
+      }
+      if (!engine.takeInFlightSlot()) {
+        // max_in_flight reached: dispatched again when an attempt ends anywhere. The flag is set
+        // before trying once more, so a slot returned in between is never missed.
+        waitingForSlot = true;
+        if (!engine.takeInFlightSlot()) {
+          return null;
+        }
+        waitingForSlot = false;
+      }
       PendingTask t = queue.poll(now);
       if (t == null) {
+        engine.returnInFlightSlot();
         return null;
       }
       previousSlot = slot;
@@ -706,6 +723,7 @@ final class Pool implements HandlerPool {
   private void endAttemptLocked(Attempt a) {
     a.ended = true;
     inFlight.remove(a);
+    engine.returnInFlightSlot();
     if (a.instance.current == a) {
       a.instance.current = null;
     }

@@ -159,7 +159,7 @@ public final class DaemonConfig {
         healthWindow, get(Keys.UNHEALTHY_AFTER), get(Keys.START_TIMEOUT), get(Keys.START_CHECK),
         List.copyOf(listeners), List.copyOf(handlers.values()), Collections.unmodifiableMap(new LinkedHashMap<>(runtimes)), mapper,
         scheduler, callbackExecutor, storeSettings(), storeObject, get(Keys.CLAIM_BATCH), isSet(Keys.QUEUE_CAPACITY),
-        get(Keys.STORE_LEASE));
+        get(Keys.STORE_LEASE), get(Keys.MAX_IN_FLIGHT));
   }
 
   /**

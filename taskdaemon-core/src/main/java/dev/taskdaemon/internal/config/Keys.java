@@ -108,6 +108,8 @@ public final class Keys {
   public static final Key<Boolean> START_CHECK = key("start_check", DAEMON, Kind.bool(), false, null);
   public static final Key<Duration> START_TIMEOUT = key("start_timeout", DAEMON, Kind.seconds(false),
       Duration.ofMinutes(2), null);
+  public static final Key<Integer> MAX_IN_FLIGHT = key("max_in_flight", DAEMON,
+      Kind.integer(0, 1_000_000, "an integer, 0 (no cap) or more", "an integer from 0 to 1000000"), 0, null);
   public static final Key<String> STORE = key("store", DAEMON, Kind.string(
       "a store name such as \"memory\", \"sqlite\" or \"postgres\"",
       s -> s.matches("[a-z][a-z0-9_-]{0,62}")), "memory", null);
