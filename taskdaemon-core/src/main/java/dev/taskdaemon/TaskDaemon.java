@@ -305,7 +305,8 @@ public final class TaskDaemon implements AutoCloseable {
      * {@code DAEMON_MAX_RETRIES} → {@code max_retries}, {@code DAEMON_TASK_SELECTION} → {@code
      * task_selection}, {@code DAEMON_QUEUE_TYPE} ({@code memory}, or {@code sqlite}/{@code hybrid} for
      * the SQLite store) → {@code store}, {@code DAEMON_DB_PATH} → {@code store_path}, {@code
-     * DAEMON_BATCH_SIZE} → {@code claim_batch}. Variables of the standalone server ({@code DAEMON_HOST},
+     * DAEMON_BATCH_SIZE} → {@code claim_batch}, {@code DAEMON_WORKERS} → {@code max_in_flight}.
+     * Variables of the standalone server ({@code DAEMON_HOST},
      * {@code DAEMON_PORT}, ...) are accepted and left to it; any other {@code DAEMON_*} variable is
      * accepted and named in one log line. A malformed value is a problem that {@link #start()} reports
      * with the others, naming the variable and what it expects. Variables without the {@code DAEMON_}

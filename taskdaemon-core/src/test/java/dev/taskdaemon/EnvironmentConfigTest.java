@@ -30,7 +30,8 @@ class EnvironmentConfigTest {
             "DAEMON_TASK_SELECTION", "PRIORITY",
             "DAEMON_BATCH_SIZE", " 64 ",
             "DAEMON_QUEUE_TYPE", "hybrid",
-            "DAEMON_DB_PATH", "/var/lib/td/123"))
+            "DAEMON_DB_PATH", "/var/lib/td/123",
+            "DAEMON_WORKERS", "6"))
         .daemonSettings();
     assertThat(s.get("task_timeout")).isEqualTo(Duration.ofMillis(2500));
     assertThat(s.get("max_retries")).isEqualTo(7);
@@ -38,6 +39,7 @@ class EnvironmentConfigTest {
     assertThat(s.get("claim_batch")).isEqualTo(64);
     assertThat(s.get("store")).isEqualTo("sqlite");
     assertThat(s.get("store_path")).isEqualTo("/var/lib/td/123");
+    assertThat(s.get("max_in_flight")).isEqualTo(6);
   }
 
   @Test
@@ -77,7 +79,8 @@ class EnvironmentConfigTest {
         "DAEMON_TASK_SELECTION", "random",
         "DAEMON_BATCH_SIZE", "2.5",
         "DAEMON_QUEUE_TYPE", "redis",
-        "DAEMON_DB_PATH", ""));
+        "DAEMON_DB_PATH", "",
+        "DAEMON_WORKERS", "-1"));
     assertThatThrownBy(b::validate).isInstanceOf(ConfigException.class)
         .satisfies(e -> assertThat(((ConfigException) e).problems()).containsExactlyInAnyOrder(
             "environment DAEMON_TASK_TIMEOUT = \"soon\": expected a positive number of seconds (it sets task_timeout)",
@@ -87,7 +90,8 @@ class EnvironmentConfigTest {
             "environment DAEMON_BATCH_SIZE = \"2.5\": expected an integer from 1 to 10000 (it sets claim_batch)",
             "environment DAEMON_QUEUE_TYPE = \"redis\": expected \"memory\", \"sqlite\" or \"hybrid\" (hybrid and"
                 + " sqlite both use the SQLite store)",
-            "environment DAEMON_DB_PATH = \"\": expected a file path such as \"tasks.db\" (it sets store_path)"));
+            "environment DAEMON_DB_PATH = \"\": expected a file path such as \"tasks.db\" (it sets store_path)",
+            "environment DAEMON_WORKERS = \"-1\": expected an integer, 0 (no cap) or more (it sets max_in_flight)"));
   }
 
   @Test
@@ -105,7 +109,7 @@ class EnvironmentConfigTest {
   @Test
   void serverAndUnknownVariables_areAccepted() {
     TaskDaemon.Builder b = TaskDaemon.builder().fromTomlString(TOML, "handlers.toml").fromEnvironment(Map.of(
-        "DAEMON_HOST", "0.0.0.0", "DAEMON_PORT", "not-a-port-the-library-reads", "DAEMON_WORKERS", "4",
+        "DAEMON_HOST", "0.0.0.0", "DAEMON_PORT", "not-a-port-the-library-reads", "DAEMON_LOG_LEVEL", "loud",
         "DAEMON_SOMETHING_NEW", "x", "DAEMON_GRPC_PORT", "50051"));
     assertThat(b.validate().daemonSettings()).isEqualTo(
         TaskDaemon.builder().fromTomlString(TOML, "handlers.toml").daemonSettings());

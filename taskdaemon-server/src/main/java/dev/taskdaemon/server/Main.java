@@ -68,10 +68,6 @@ public final class Main {
         .fromToml(config)
         .fromEnvironment(env);
     log.info("effective configuration: {}", describe(config, env, builder, settings));
-    if (settings.workers() != null) {
-      log.warn("DAEMON_WORKERS={} accepted but not applied: tasks in flight are capped by each handler's instances"
-          + " only (the engine has no cap across handlers yet)", settings.workers());
-    }
     TaskDaemonServer server;
     try {
       server = TaskDaemonServer.start(builder, settings);

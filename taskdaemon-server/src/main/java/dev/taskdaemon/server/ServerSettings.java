@@ -33,32 +33,31 @@ public final class ServerSettings {
   private final String apiToken;
   private final long maxBodyBytes;
   private final List<String> allowedHosts;
-  private final Integer workers;
   private final String logLevel;
   private final int httpThreads;
 
   private ServerSettings(String host, int port, String apiToken, long maxBodyBytes, List<String> allowedHosts,
-      Integer workers, String logLevel, int httpThreads) {
+      String logLevel, int httpThreads) {
     this.host = host;
     this.port = port;
     this.apiToken = apiToken;
     this.maxBodyBytes = maxBodyBytes;
     this.allowedHosts = List.copyOf(allowedHosts);
-    this.workers = workers;
     this.logLevel = logLevel;
     this.httpThreads = httpThreads;
   }
 
   /** 127.0.0.1:8080, no token, 64 MiB bodies, loopback names only, level info. */
   public static ServerSettings defaults() {
-    return new ServerSettings("127.0.0.1", 8080, null, DEFAULT_MAX_BODY_BYTES, List.of(), null, "info",
+    return new ServerSettings("127.0.0.1", 8080, null, DEFAULT_MAX_BODY_BYTES, List.of(), "info",
         DEFAULT_HTTP_THREADS);
   }
 
   /**
    * The server's variables of {@code env}: {@code DAEMON_HOST}, {@code DAEMON_PORT}, {@code
    * DAEMON_API_TOKEN}, {@code DAEMON_MAX_BODY_BYTES}, {@code DAEMON_ALLOWED_HOSTS} (comma-separated
-   * names, {@code *} for any), {@code DAEMON_WORKERS}, {@code DAEMON_LOG_LEVEL}.
+   * names, {@code *} for any), {@code DAEMON_LOG_LEVEL}. ({@code DAEMON_WORKERS} is the daemon's
+   * {@code max_in_flight}, applied by {@code TaskDaemon.Builder.fromEnvironment}.)
    *
    * @throws ConfigException naming every malformed variable and what it expects
    */
@@ -88,10 +87,6 @@ public final class ServerSettings {
         }
       }
     }
-    Integer workers = null;
-    if (env.containsKey("DAEMON_WORKERS")) {
-      workers = (int) number(env, "DAEMON_WORKERS", 0, 1, 100_000, "an integer from 1 to 100000", problems);
-    }
     String level = text(env, "DAEMON_LOG_LEVEL", d.logLevel).toLowerCase(Locale.ROOT);
     String mapped = logLevel(level);
     if (mapped == null) {
@@ -100,7 +95,7 @@ public final class ServerSettings {
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }
-    return new ServerSettings(host, port, token, maxBody, allowed, workers, mapped, d.httpThreads);
+    return new ServerSettings(host, port, token, maxBody, allowed, mapped, d.httpThreads);
   }
 
   private static String text(Map<String, String> env, String name, String dflt) {
@@ -150,7 +145,7 @@ public final class ServerSettings {
   /** A copy that listens on {@code host}. */
   public ServerSettings withHost(String host) {
     return new ServerSettings(Objects.requireNonNull(host, "host"), port, apiToken, maxBodyBytes, allowedHosts,
-        workers, logLevel, httpThreads);
+        logLevel, httpThreads);
   }
 
   /** A copy that listens on {@code port}; 0 takes any free port ({@link TaskDaemonServer#port()} tells which). */
@@ -158,13 +153,13 @@ public final class ServerSettings {
     if (port < 0 || port > 65_535) {
       throw new IllegalArgumentException("port must be from 0 to 65535, was " + port);
     }
-    return new ServerSettings(host, port, apiToken, maxBodyBytes, allowedHosts, workers, logLevel, httpThreads);
+    return new ServerSettings(host, port, apiToken, maxBodyBytes, allowedHosts, logLevel, httpThreads);
   }
 
   /** A copy that requires {@code Authorization: Bearer <token>} on every route but {@code /health}. */
   public ServerSettings withApiToken(String token) {
     return new ServerSettings(host, port, token == null || token.isEmpty() ? null : token, maxBodyBytes,
-        allowedHosts, workers, logLevel, httpThreads);
+        allowedHosts, logLevel, httpThreads);
   }
 
   /** A copy with another largest request body. */
@@ -172,14 +167,14 @@ public final class ServerSettings {
     if (bytes < 1) {
       throw new IllegalArgumentException("maxBodyBytes must be positive, was " + bytes);
     }
-    return new ServerSettings(host, port, apiToken, bytes, allowedHosts, workers, logLevel, httpThreads);
+    return new ServerSettings(host, port, apiToken, bytes, allowedHosts, logLevel, httpThreads);
   }
 
   /** A copy that also answers these host names ({@code *}: any). */
   public ServerSettings withAllowedHosts(List<String> hosts) {
     List<String> lower = new ArrayList<>();
     hosts.forEach(h -> lower.add(h.toLowerCase(Locale.ROOT)));
-    return new ServerSettings(host, port, apiToken, maxBodyBytes, lower, workers, logLevel, httpThreads);
+    return new ServerSettings(host, port, apiToken, maxBodyBytes, lower, logLevel, httpThreads);
   }
 
   /** Where the server listens. */
@@ -207,11 +202,6 @@ public final class ServerSettings {
     return allowedHosts;
   }
 
-  /** {@code DAEMON_WORKERS}, or null when not set. */
-  public Integer workers() {
-    return workers;
-  }
-
   /** The log level, as slf4j-simple names it. */
   public String logLevel() {
     return logLevel;
@@ -230,7 +220,6 @@ public final class ServerSettings {
     m.put("api_token", apiToken == null ? "(none)" : "****");
     m.put("max_body_bytes", maxBodyBytes);
     m.put("allowed_hosts", allowedHosts);
-    m.put("workers", workers == null ? "(no cap beyond instances)" : workers);
     m.put("log_level", logLevel);
     return m;
   }

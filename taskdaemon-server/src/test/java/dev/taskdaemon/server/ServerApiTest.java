@@ -512,13 +512,12 @@ class ServerApiTest {
   void settingsFromTheEnvironment_refuseMalformedValues_namingEachVariable() {
     ServerSettings s = ServerSettings.fromEnvironment(Map.of("DAEMON_HOST", "0.0.0.0", "DAEMON_PORT", "9090",
         "DAEMON_API_TOKEN", "tok", "DAEMON_MAX_BODY_BYTES", "1048576", "DAEMON_ALLOWED_HOSTS", "a.example, B.example",
-        "DAEMON_WORKERS", "8", "DAEMON_LOG_LEVEL", "WARNING"));
+        "DAEMON_LOG_LEVEL", "WARNING"));
     assertThat(s.host()).isEqualTo("0.0.0.0");
     assertThat(s.port()).isEqualTo(9090);
     assertThat(s.apiToken()).isEqualTo("tok");
     assertThat(s.maxBodyBytes()).isEqualTo(1048576);
     assertThat(s.allowedHosts()).containsExactly("a.example", "b.example");
-    assertThat(s.workers()).isEqualTo(8);
     assertThat(s.logLevel()).isEqualTo("warn");
     assertThat(s.toString()).contains("api_token=****").doesNotContain("tok,").doesNotContain("=tok");
     ServerSettings d = ServerSettings.fromEnvironment(Map.of());
@@ -527,7 +526,7 @@ class ServerApiTest {
     assertThat(d.maxBodyBytes()).isEqualTo(64L << 20);
     assertThat(d.apiToken()).isNull();
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> ServerSettings.fromEnvironment(Map.of(
-        "DAEMON_PORT", "80a", "DAEMON_MAX_BODY_BYTES", "0", "DAEMON_WORKERS", "-2", "DAEMON_LOG_LEVEL", "loud",
+        "DAEMON_PORT", "80a", "DAEMON_MAX_BODY_BYTES", "0", "DAEMON_LOG_LEVEL", "loud",
         "DAEMON_API_TOKEN", "has space")))
         .isInstanceOfSatisfying(dev.taskdaemon.ConfigException.class, e -> assertThat(e.problems())
             .containsExactly(
@@ -535,7 +534,6 @@ class ServerApiTest {
                 "environment DAEMON_API_TOKEN: expected printable ASCII without spaces (a bearer token); the value"
                     + " is not shown",
                 "environment DAEMON_MAX_BODY_BYTES = \"0\": expected a positive number of bytes",
-                "environment DAEMON_WORKERS = \"-2\": expected an integer from 1 to 100000",
                 "environment DAEMON_LOG_LEVEL = \"loud\": expected one of trace, debug, info, warn (or warning),"
                     + " error, off"));
   }

@@ -59,10 +59,10 @@ class ServerDocTest {
     assertThat(rows.keySet()).containsAll(ORIGINAL);
     Map<String, String> samples = Map.of("DAEMON_TASK_TIMEOUT", "12", "DAEMON_MAX_RETRIES", "9",
         "DAEMON_TASK_SELECTION", "lifo", "DAEMON_QUEUE_TYPE", "sqlite", "DAEMON_DB_PATH", "/data/t.db",
-        "DAEMON_BATCH_SIZE", "7");
+        "DAEMON_BATCH_SIZE", "7", "DAEMON_WORKERS", "5");
     Map<String, Object> expected = Map.of("DAEMON_TASK_TIMEOUT", Duration.ofSeconds(12), "DAEMON_MAX_RETRIES", 9,
         "DAEMON_TASK_SELECTION", QueueOrder.LIFO, "DAEMON_QUEUE_TYPE", "sqlite", "DAEMON_DB_PATH", "/data/t.db",
-        "DAEMON_BATCH_SIZE", 7);
+        "DAEMON_BATCH_SIZE", 7, "DAEMON_WORKERS", 5);
     Map<String, Object> defaults = TaskDaemon.builder().daemonSettings();
     int mapped = 0;
     for (Map.Entry<String, String[]> row : rows.entrySet()) {
@@ -88,6 +88,7 @@ class ServerDocTest {
         .isEqualTo("`" + ((Duration) defaults.get("task_timeout")).toSeconds() + "`");
     assertThat(rows.get("DAEMON_MAX_RETRIES")[1]).isEqualTo("`" + defaults.get("max_retries") + "`");
     assertThat(rows.get("DAEMON_BATCH_SIZE")[1]).isEqualTo("`" + defaults.get("claim_batch") + "`");
+    assertThat(rows.get("DAEMON_WORKERS")[1]).isEqualTo("`" + defaults.get("max_in_flight") + "`");
   }
 
   @Test

@@ -79,7 +79,7 @@ class ServerJarTest {
         "env = { MARK = " + JSON.writeValueAsString(mark.toString()) + " }",
         ""));
     Process p = start(Map.of("HANDLER_CONFIG", "handlers.toml", "DAEMON_PORT", "0", "DAEMON_TASK_TIMEOUT", "20",
-        "DAEMON_SOMETHING_ELSE", "1", "DAEMON_API_TOKEN", "tok-123"));
+        "DAEMON_SOMETHING_ELSE", "1", "DAEMON_API_TOKEN", "tok-123", "DAEMON_WORKERS", "3"));
     try {
       int port = port(p);
       String at = "http://127.0.0.1:" + port;
@@ -106,7 +106,7 @@ class ServerJarTest {
       assertThat(Files.readAllLines(mark)).containsExactly("finished");
       assertThat(log()).contains("environment: DAEMON_SOMETHING_ELSE not used by TaskDaemon; accepted and ignored")
           .contains("DAEMON_API_TOKEN=****").doesNotContain("tok-123")
-          .contains("task_timeout=20s").contains("drain_timeout=6s").contains("stop_grace=2s")
+          .contains("task_timeout=20s").contains("max_in_flight=3").contains("drain_timeout=6s").contains("stop_grace=2s")
           .contains("received SIGTERM: stopping").contains("HTTP API stopped")
           .doesNotContain("Exception");
     } finally {
@@ -116,20 +116,32 @@ class ServerJarTest {
   }
 
   @Test
-  void logLevelFromTheEnvironment_andWorkersAcceptedWithAWarning() throws Exception {
+  void logLevelFromTheEnvironment_leavesOutInfoLines() throws Exception {
     Files.writeString(dir.resolve("handlers.toml"), "[handlers.a]\ncommand = [\"cat\"]\ninstances = 1\n");
-    Process p = start(Map.of("DAEMON_PORT", "0", "DAEMON_LOG_LEVEL", "warning", "DAEMON_WORKERS", "4"));
+    int port;
+    try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      port = free.getLocalPort();
+    }
+    Process p = start(Map.of("DAEMON_PORT", String.valueOf(port), "DAEMON_LOG_LEVEL", "warning"));
     try {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      while (!log().contains("DAEMON_WORKERS=4 accepted but not applied")) {
+      HttpRequest health = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health")).build();
+      while (true) {
         assertThat(p.isAlive()).as(log()).isTrue();
+        try {
+          if (CLIENT.send(health, HttpResponse.BodyHandlers.ofString()).statusCode() == 200) {
+            break;
+          }
+        } catch (IOException notListeningYet) {
+          // the server is still starting
+        }
         assertThat(System.nanoTime()).as(log()).isLessThan(deadline);
-        Thread.sleep(20); // the interval between two looks at the log
+        Thread.sleep(50); // a health checker's polling interval
       }
       p.destroy();
       assertThat(p.waitFor(30, TimeUnit.SECONDS)).as(log()).isTrue();
       assertThat(p.exitValue()).as(log()).isEqualTo(0);
-      assertThat(log()).contains(" WARN Main - DAEMON_WORKERS=4 accepted but not applied").doesNotContain(" INFO ");
+      assertThat(log()).doesNotContain(" INFO ");
     } finally {
       p.destroyForcibly();
       p.waitFor(30, TimeUnit.SECONDS);

@@ -31,10 +31,10 @@ public final class EnvSource implements ConfigSource {
       + " the SQLite store)";
 
   /**
-   * Variables the standalone server reads itself (listen address, HTTP limits, security, logging, the
-   * cap on tasks in flight). The library accepts them without using them.
+   * Variables the standalone server reads itself (listen address, HTTP limits, security, logging).
+   * The library accepts them without using them.
    */
-  public static final Set<String> SERVER = Set.of("DAEMON_HOST", "DAEMON_PORT", "DAEMON_WORKERS",
+  public static final Set<String> SERVER = Set.of("DAEMON_HOST", "DAEMON_PORT",
       "DAEMON_LOG_LEVEL", "DAEMON_API_TOKEN", "DAEMON_MAX_BODY_BYTES", "DAEMON_ALLOWED_HOSTS",
       "DAEMON_GRPC_PORT");
 
@@ -66,6 +66,7 @@ public final class EnvSource implements ConfigSource {
     m.put("DAEMON_TASK_SELECTION", Keys.TASK_SELECTION);
     m.put("DAEMON_DB_PATH", Keys.STORE_PATH);
     m.put("DAEMON_BATCH_SIZE", Keys.CLAIM_BATCH);
+    m.put("DAEMON_WORKERS", Keys.MAX_IN_FLIGHT);
     return Map.copyOf(m);
   }
 
