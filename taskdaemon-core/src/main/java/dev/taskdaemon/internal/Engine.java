@@ -98,6 +98,10 @@ public final class Engine {
     this.config = config;
     this.name = config.name();
     this.session = UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    // First, before any thread starts: an unknown store refuses the start with nothing to clean up.
+    TaskStore store = config.storeObject() != null ? config.storeObject() : createStore(config.store());
+    this.ledger = new Ledger(store, session, name);
+    this.loop = store.durable() ? new StoreLoop(this, config.storeLease()) : null;
     this.events = new Events(config.listeners(), "td-" + name + "-events");
     this.ownScheduler = config.scheduler() == null ? new SystemScheduler("td-" + name + "-scheduler-1") : null;
     this.scheduler = config.scheduler() != null ? config.scheduler() : ownScheduler;
@@ -117,9 +121,6 @@ public final class Engine {
       }
     };
     this.context = new RuntimeContext(name, session, config.stopGrace());
-    TaskStore store = config.storeObject() != null ? config.storeObject() : createStore(config.store());
-    this.ledger = new Ledger(store, session, name);
-    this.loop = store.durable() ? new StoreLoop(this, config.storeLease()) : null;
   }
 
   private static TaskStore createStore(StoreSettings s) {

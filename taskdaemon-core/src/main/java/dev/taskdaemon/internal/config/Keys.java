@@ -119,7 +119,10 @@ public final class Keys {
           : s.indexOf('\0') >= 0 ? "a file path without NUL (\\u0000) characters" : null, false), null, null);
   public static final Key<String> STORE_URL = key("store_url", DAEMON, Kind.string(
       "a JDBC URL such as \"jdbc:postgresql://db:5432/tasks?user=td\"",
-      s -> s.startsWith("jdbc:") && !s.contains("password=")), null, null);
+      s -> !s.startsWith("jdbc:") ? "a JDBC URL such as \"jdbc:postgresql://db:5432/tasks?user=td\""
+          : s.toLowerCase(java.util.Locale.ROOT).contains("password=")
+              ? "a JDBC URL without a password: name the variable that holds it with store_password_env" : null,
+      false), null, null);
   public static final Key<String> STORE_PASSWORD_ENV = key("store_password_env", DAEMON, Kind.string(
       "the name of an environment variable such as \"TASKDAEMON_DB_PASSWORD\"",
       s -> s.matches("[A-Za-z_][A-Za-z0-9_]{0,127}")), null, null);

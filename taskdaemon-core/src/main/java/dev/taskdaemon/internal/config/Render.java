@@ -23,12 +23,16 @@ public final class Render {
    * characters escaped; past {@value #MAX_QUOTED} characters cut and followed by its full length.
    */
   public static String value(Object value) {
-    String s = full(plain(value));
+    // A password written into a URL by mistake is refused (store_url), and never repeated in the refusal.
+    String s = PASSWORD.matcher(full(plain(value))).replaceAll("$1***");
     if (s.length() <= MAX_QUOTED) {
       return s;
     }
     return s.substring(0, MAX_QUOTED) + "... (" + s.length() + " characters)";
   }
+
+  private static final java.util.regex.Pattern PASSWORD =
+      java.util.regex.Pattern.compile("(?i)(password=)[^&;\\s\"]*");
 
   /** A key or name as a message prints it: past {@value #MAX_QUOTED} characters cut and counted. */
   static String key(String key) {
