@@ -12,6 +12,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -112,6 +113,75 @@ class ServerJarTest {
     } finally {
       p.destroyForcibly();
       p.waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
+   * With {@code DAEMON_QUEUE_TYPE=hybrid} (the SQLite store) nothing accepted is lost across a stop: the
+   * SIGTERM comes while most tasks still wait (one instance, 1 s each, more than the 6 s drain can
+   * run); the next start on the same file runs them, and every task the first run answered with an id
+   * completes.
+   */
+  @Test
+  void sqlite_tasksAcceptedBeforeSigterm_completeAfterARestart() throws Exception {
+    Files.writeString(dir.resolve("handlers.toml"), String.join("\n",
+        "[handlers.work]",
+        "command = [\"sh\", \"-c\", '''while IFS= read -r line; do sleep 1;"
+            + " printf '{\"status\":\"success\",\"result\":{\"ok\":true}}\\n'; done''']",
+        "instances = 1",
+        ""));
+    Map<String, String> env = Map.of("HANDLER_CONFIG", "handlers.toml", "DAEMON_PORT", "0",
+        "DAEMON_QUEUE_TYPE", "hybrid", "DAEMON_DB_PATH", "data/tasks.db");
+    List<String> ids = new ArrayList<>();
+    Process first = start(env);
+    try {
+      String at = "http://127.0.0.1:" + port(first);
+      for (int i = 0; i < 12; i++) {
+        HttpResponse<String> r = CLIENT.send(HttpRequest.newBuilder(URI.create(at + "/queue"))
+            .POST(HttpRequest.BodyPublishers.ofString("{\"type\": \"work\", \"data\": " + i + "}")).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        ids.add(JSON.readTree(r.body()).get("task_id").asText());
+      }
+      first.destroy(); // SIGTERM
+      assertThat(first.waitFor(30, TimeUnit.SECONDS)).as(log()).isTrue();
+      assertThat(first.exitValue()).as(log()).isEqualTo(0);
+      assertThat(log()).contains("store sqlite");
+    } finally {
+      first.destroyForcibly();
+      first.waitFor(30, TimeUnit.SECONDS);
+    }
+    assertThat(dir.resolve("data/tasks.db")).exists();
+
+    Process second = start(env);
+    try {
+      String at = "http://127.0.0.1:" + port(second);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+      int carried = 0;
+      for (String id : ids) {
+        while (true) {
+          HttpResponse<String> r = CLIENT.send(HttpRequest.newBuilder(URI.create(at + "/api/tasks/" + id)).build(),
+              HttpResponse.BodyHandlers.ofString());
+          assertThat(r.statusCode()).as("task %s after the restart: %s", id, r.body()).isEqualTo(200);
+          JsonNode t = JSON.readTree(r.body());
+          if ("completed".equals(t.get("status").asText())) {
+            assertThat(t.get("result")).isEqualTo(JSON.readTree("{\"ok\": true}"));
+            break;
+          }
+          assertThat(t.get("status").asText()).as(id).isIn("pending", "processing");
+          carried++;
+          assertThat(System.nanoTime()).as("task %s still %s: %s", id, t, log()).isLessThan(deadline);
+          Thread.sleep(50); // a client's polling interval
+        }
+      }
+      // 12 s of work against a 6 s drain: the second run had tasks of the first to finish.
+      assertThat(carried).as("looks at tasks still unfinished after the restart").isPositive();
+      second.destroy();
+      assertThat(second.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(second.exitValue()).as(log()).isEqualTo(0);
+    } finally {
+      second.destroyForcibly();
+      second.waitFor(30, TimeUnit.SECONDS);
     }
   }
 
