@@ -8,7 +8,7 @@
 # Without a registry (like our CI) the base is made from this machine's JDK, as the examples' images
 # are (examples/docker/build-images.sh): jlink with the modules the server needs (the whole JDK when
 # jlink has no jmods), the shared libraries it loads, packed with `docker import` and kept as
-# taskdaemon/base-server-jre:local for the next build.
+# taskdaemon/base-server-jre:local-3 for the next build (the tag changes when the modules do).
 set -euo pipefail
 
 bases=auto tag=taskdaemon/server:latest
@@ -34,8 +34,8 @@ docker buildx version >/dev/null 2>&1 || export DOCKER_BUILDKIT=0
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-local_base=taskdaemon/base-server-jre:local
-modules=java.base,java.desktop,java.sql,jdk.httpserver,jdk.unsupported
+local_base=taskdaemon/base-server-jre:local-3
+modules=java.base,java.desktop,java.sql,jdk.httpserver,jdk.management,jdk.unsupported
 
 make_local_base() {
   local javac home root libs
@@ -50,8 +50,14 @@ make_local_base() {
     log "jlink is not usable here; copying the whole JDK from $home"
     cp -rL "$home" "$root/opt/java/openjdk"
   fi
+  # The SQLite driver's native library is unpacked from the jar at run time: what it loads must be in
+  # the image too (libpthread, libdl, libm beside libc).
+  mkdir -p "$work/native"
+  (cd "$work/native" && unzip -q -o "$here/target/taskdaemon-server.jar" "org/sqlite/native/Linux/$(uname -m)/*" \
+    2>/dev/null) || log "no SQLite native library for Linux/$(uname -m) in the jar; the sqlite store may not load"
   # The shared libraries the runtime's ELF files load, and the loader, at their own paths.
-  libs=$(find "$root/opt/java/openjdk" -type f \( -name '*.so' -o -perm -u+x \) -exec ldd {} + 2>/dev/null \
+  libs=$(find "$root/opt/java/openjdk" "$work/native" -type f \( -name '*.so' -o -perm -u+x \) -exec ldd {} + \
+    2>/dev/null \
     | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// && $2 ~ /^\(/ {print $1}' | sort -u)
   for f in $libs /etc/ld.so.cache; do
     [ -e "$f" ] || continue
