@@ -65,7 +65,12 @@ public sealed interface Result permits Result.Success, Result.Failure {
         try {
           n = Json.results().readTree(raw);
         } catch (IOException e) {
-          throw new IllegalStateException("the task result is not valid JSON: " + message(e), e);
+          try {
+            // Invalid UTF-8 stops the byte parser: decode with replacement characters, as responses are.
+            n = Json.results().readTree(new String(raw, StandardCharsets.UTF_8));
+          } catch (IOException again) {
+            throw new IllegalStateException("the task result is not valid JSON: " + message(again), again);
+          }
         }
         node = n == null || n.isMissingNode() ? NullNode.getInstance() : n;
         n = node;
@@ -96,7 +101,13 @@ public sealed interface Result permits Result.Success, Result.Failure {
     /** Binds the result to {@code type} straight from its JSON text when it has not been parsed yet. */
     <T> T read(ObjectMapper mapper, com.fasterxml.jackson.databind.JavaType type) throws IOException {
       if (raw != null && node == null) {
-        return (mapper == Json.mapper() ? Json.results() : mapper).readValue(raw, type);
+        ObjectMapper m = mapper == Json.mapper() ? Json.results() : mapper;
+        try {
+          return m.readValue(raw, type);
+        } catch (com.fasterxml.jackson.core.JsonParseException e) {
+          // Bad UTF-8 in the bytes (or bad JSON, which fails again here with its own message).
+          return m.readValue(new String(raw, StandardCharsets.UTF_8), type);
+        }
       }
       return mapper.treeToValue(result(), type);
     }

@@ -1,5 +1,8 @@
 package dev.taskdaemon.internal;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -8,6 +11,7 @@ import dev.taskdaemon.Result;
 import dev.taskdaemon.Task;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Locale;
 
 /**
@@ -98,7 +102,13 @@ public final class Codec {
     return decodeLine(buf, off, len) instanceof Response r ? r.result() : null;
   }
 
-  /** Decodes one line (without its newline). */
+  /**
+   * Decodes one line (without its newline). Three passes, each deciding only what it is sure of:
+   * {@link ResponseScanner} over the bytes (the usual response, with a result of any size), then a
+   * Jackson token pass (escapes or non-ASCII in the envelope), then a Jackson tree of the whole line,
+   * which is the reference meaning and gives every skipped line its reason. The first two never
+   * build the result: a success keeps its bytes, parsed when the caller reads them.
+   */
   public static Line decodeLine(byte[] buf, int off, int len) {
     int i = off;
     int end = off + len;
@@ -111,6 +121,30 @@ public final class Codec {
     if (buf[i] != '{') {
       return new Skipped(notAnObject(buf, i, end), false);
     }
+    ResponseScanner scanned = new ResponseScanner(buf, off, len);
+    if (scanned.scan()) {
+      return scanned(scanned, buf);
+    }
+    Line fast = envelope(buf, off, len);
+    if (fast != null) {
+      return fast;
+    }
+    return decodeTree(buf, off, len, i, end);
+  }
+
+  /** The parser's tree of the whole line decides: the reference meaning of every line. */
+  static Line decodeTree(byte[] buf, int off, int len) {
+    int i = off;
+    while (i < off + len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r')) {
+      i++;
+    }
+    if (i == off + len || buf[i] != '{') {
+      return decodeLine(buf, off, len); // decided before any parsing
+    }
+    return decodeTree(buf, off, len, i, off + len);
+  }
+
+  private static Line decodeTree(byte[] buf, int off, int len, int i, int end) {
     JsonNode node;
     try {
       node = Json.results().readTree(buf, off, len);
@@ -129,6 +163,134 @@ public final class Codec {
       }
     }
     return fromNode(node);
+  }
+
+  /**
+   * The common case in one streaming pass: the envelope's fields are read, the {@code result} value
+   * is checked by the tokenizer but not built (its bytes become the {@link Result.Success} and are
+   * parsed only if the caller reads them). Returns null whenever the line is anything but a
+   * well-formed object whose envelope fields each appear once with their usual types; the tree path
+   * then decides, so both paths give every line the same meaning and the same message.
+   */
+  private static Line envelope(byte[] buf, int off, int len) {
+    String status = null;
+    String taskId = null;
+    String error = null;
+    boolean errorNull = true;
+    boolean retryable = false;
+    int resultFrom = -1;
+    int resultTo = -1;
+    int seen = 0;
+    try (JsonParser p = Json.results().createParser(buf, off, len)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return null;
+      }
+      JsonToken t;
+      while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        JsonToken v = p.nextToken();
+        int bit;
+        switch (name) {
+          case "status":
+            bit = 1;
+            if (v != JsonToken.VALUE_STRING) {
+              return null; // its JSON text goes into the message: the tree path writes it
+            }
+            status = p.getText();
+            break;
+          case "result":
+            bit = 2;
+            resultFrom = offset(p.currentTokenLocation(), off);
+            if (v.isStructStart()) {
+              p.skipChildren();
+            } else {
+              p.finishToken();
+            }
+            resultTo = offset(p.currentLocation(), off);
+            break;
+          case "error":
+            bit = 4;
+            if (v == JsonToken.VALUE_STRING) {
+              error = p.getText();
+              errorNull = false;
+            } else if (v != JsonToken.VALUE_NULL) {
+              return null; // its JSON text is the message: the tree path writes it
+            }
+            break;
+          case "retryable":
+            bit = 8;
+            retryable = v == JsonToken.VALUE_TRUE;
+            p.skipChildren();
+            break;
+          case "task_id":
+            bit = 16;
+            taskId = v == JsonToken.VALUE_STRING ? p.getText() : null;
+            p.skipChildren();
+            break;
+          default:
+            bit = 0;
+            p.skipChildren();
+        }
+        if ((seen & bit) != 0) {
+          return null; // a repeated envelope field: which one counts is the tree path's rule
+        }
+        seen |= bit;
+      }
+      if (t != JsonToken.END_OBJECT) {
+        return null;
+      }
+    } catch (IOException | RuntimeException e) {
+      return null; // broken JSON, a limit, bad UTF-8: the tree path says why, or decodes with replacement
+    }
+    if (status == null) {
+      return new Skipped("it has no \"status\" field", false);
+    }
+    switch (status) {
+      case "success":
+        if (resultFrom < 0) {
+          return new Response(new Result.Success(NullNode.getInstance()), taskId);
+        }
+        if (resultFrom < off || resultTo > off + len || resultFrom >= resultTo) {
+          return null; // not expected from the parser; the tree path is always right
+        }
+        if (!ResponseScanner.validUtf8(buf, resultFrom, resultTo)) {
+          return null; // the parser lets some bad forms through; the kept bytes must be UTF-8
+        }
+        return new Response(Result.Success.ofJson(Arrays.copyOfRange(buf, resultFrom, resultTo)), taskId);
+      case "error":
+        return new Response(new Result.Failure(errorNull ? MISSING_ERROR : error, retryable), taskId);
+      default:
+        return unknownStatus(status);
+    }
+  }
+
+  private static Line scanned(ResponseScanner sc, byte[] buf) {
+    if (sc.status == null) {
+      return new Skipped("it has no \"status\" field", false);
+    }
+    switch (sc.status) {
+      case "success":
+        return new Response(sc.resultFrom < 0 ? new Result.Success(NullNode.getInstance())
+            : Result.Success.ofJson(Arrays.copyOfRange(buf, sc.resultFrom, sc.resultTo)), sc.taskId);
+      case "error":
+        return new Response(new Result.Failure(sc.error == null ? MISSING_ERROR : sc.error, sc.retryable), sc.taskId);
+      default:
+        return unknownStatus(sc.status);
+    }
+  }
+
+  /** Where a parser location is in the array the line was given in. */
+  private static int offset(JsonLocation at, int off) {
+    long b = at.getByteOffset();
+    return b < 0 || b > Integer.MAX_VALUE - off ? -1 : (int) b + off;
+  }
+
+  private static Skipped unknownStatus(String s) {
+    String lower = s.toLowerCase(Locale.ROOT);
+    if (lower.equals("success") || lower.equals("error")) {
+      return new Skipped("its \"status\" is \"" + s + "\"; it must be lower-case \"" + lower + "\"", true);
+    }
+    return new Skipped("its \"status\" is \"" + shorten(s) + "\", not \"success\" or \"error\"", true);
   }
 
   /** Decodes a parsed line. */
@@ -164,14 +326,8 @@ public final class Codec {
         return new Response(
             new Result.Failure(message, retryable != null && retryable.isBoolean() && retryable.booleanValue()), taskId);
       }
-      default: {
-        String s = status.textValue();
-        String lower = s.toLowerCase(Locale.ROOT);
-        if (lower.equals("success") || lower.equals("error")) {
-          return new Skipped("its \"status\" is \"" + s + "\"; it must be lower-case \"" + lower + "\"", true);
-        }
-        return new Skipped("its \"status\" is \"" + shorten(s) + "\", not \"success\" or \"error\"", true);
-      }
+      default:
+        return unknownStatus(status.textValue());
     }
   }
 

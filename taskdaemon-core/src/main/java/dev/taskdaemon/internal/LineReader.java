@@ -27,6 +27,10 @@ public final class LineReader {
   private int start; // first unconsumed byte
   private int end; // end of valid data
   private int scanned; // bytes from start already known to hold no '\n'
+  // The length of the last line that needed a big buffer. The buffer shrinks back after such a line
+  // (idle instances must not keep megabytes), so without this every large answer would regrow it
+  // by doubling: ten copies and allocations for a 1 MB line where one allocation does.
+  private int lastBig;
   // Written by the reader thread only; read by dispatching threads to mark where a request's answer may start.
   private volatile long bytesRead;
 
@@ -75,6 +79,9 @@ public final class LineReader {
         }
         if (len > maxLine) {
           return TOO_LONG;
+        }
+        if (buf.length > 4 * CHUNK) {
+          lastBig = len;
         }
         return len;
       }
@@ -180,7 +187,11 @@ public final class LineReader {
       start = 0;
     }
     if (end == buf.length) {
-      int cap = (int) Math.min(Math.min((long) maxLine + CHUNK, MAX_ARRAY), Math.max(buf.length * 2L, CHUNK));
+      long grow = Math.max(buf.length * 2L, CHUNK);
+      if (grow >= CHUNK && lastBig + (long) CHUNK > grow) {
+        grow = lastBig + (long) CHUNK; // straight to the size the last big line needed
+      }
+      int cap = (int) Math.min(Math.min((long) maxLine + CHUNK, MAX_ARRAY), grow);
       if (cap <= buf.length) {
         return false;
       }

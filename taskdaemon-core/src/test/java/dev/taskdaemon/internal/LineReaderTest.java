@@ -76,4 +76,61 @@ class LineReaderTest {
     assertThat(r.readLine()).isEqualTo(20 * 1024 * 1024);
     assertThat(r.readLine()).isEqualTo(LineReader.EOF);
   }
+
+  /**
+   * An instance answering one large line after another: the first grows the buffer by doubling, the
+   * next ones get one buffer of the size the last needed (doubling to 2 MiB again would copy the line
+   * ten times); in between the buffer shrinks back, so an idle instance keeps nothing big.
+   */
+  @Test
+  void largeLinesOneAfterAnother_growTheBufferOnceToTheSizeTheLastNeeded() throws IOException {
+    int mb = 1024 * 1024;
+    // As a pipe delivers answers to one request after another: each read ends at most at a line's end.
+    java.util.ArrayDeque<byte[]> answers = new java.util.ArrayDeque<>();
+    for (char c : new char[] {'a', 'b', 'c'}) {
+      byte[] line = new byte[mb + 1];
+      java.util.Arrays.fill(line, (byte) c);
+      line[mb] = '\n';
+      answers.add(line);
+      answers.add("ok\n".getBytes(StandardCharsets.UTF_8));
+    }
+    InputStream pipe = new InputStream() {
+      private int at;
+
+      @Override
+      public int read() {
+        throw new UnsupportedOperationException();
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) {
+        byte[] head = answers.peek();
+        if (head == null) {
+          return -1;
+        }
+        int n = Math.min(Math.min(len, 64 * 1024), head.length - at);
+        System.arraycopy(head, at, b, off, n);
+        at += n;
+        if (at == head.length) {
+          answers.poll();
+          at = 0;
+        }
+        return n;
+      }
+    };
+    LineReader r = new LineReader(pipe, 64 * mb);
+    assertThat(r.readLine()).isEqualTo(mb);
+    assertThat(r.buffer()[r.lineStart()]).isEqualTo((byte) 'a');
+    assertThat(r.buffer().length).isEqualTo(2 * mb); // the first big line: doubling from 4 KiB
+    assertThat(next(r)).isEqualTo("ok");
+    assertThat(r.readLine()).isEqualTo(mb);
+    assertThat(r.buffer()[r.lineStart() + mb - 1]).isEqualTo((byte) 'b');
+    assertThat(r.buffer().length).isEqualTo(mb + 64 * 1024);
+    assertThat(next(r)).isEqualTo("ok");
+    assertThat(r.readLine()).isEqualTo(mb);
+    assertThat(r.buffer().length).isEqualTo(mb + 64 * 1024);
+    assertThat(next(r)).isEqualTo("ok");
+    assertThat(next(r)).isEqualTo("<EOF>");
+    assertThat(r.buffer().length).isLessThanOrEqualTo(64 * 1024);
+  }
 }

@@ -31,7 +31,7 @@ import java.util.concurrent.TimeUnit;
 public final class BenchmarkRun {
   /** Section names, also accepted by {@code --only}. */
   public static final List<String> SECTIONS = List.of("pipe", "payload", "warm", "memory", "docker", "codec",
-      "server");
+      "store", "server");
 
   static final int[] CODEC_SIZES = {100, 10 * 1024, 1024 * 1024};
   private static final int SMALL = 100;
@@ -80,6 +80,7 @@ public final class BenchmarkRun {
     section("memory", MEMORY, this::memory);
     section("docker", DOCKER, this::docker);
     section("codec", CodecBench.SECTION, () -> CodecBench.run(s, report));
+    section("store", StoreBench.SECTION, () -> StoreBench.run(s, report, handler, workDir, log));
     section("server", ServerBench.SECTION, () -> ServerBench.run(s, handler, report, log));
     report.info("finished", Instant.now().toString());
   }
@@ -122,11 +123,14 @@ public final class BenchmarkRun {
       }
     }
     Row.Target tput = new Row.Target(true, 0.5);
-    Row.Target lat = new Row.Target(false, 2.0);
+    Row.Target lat = new Row.Target(false, 0.25);
+    Row.Target p99 = new Row.Target(false, 2.0);
     String tputWhat = "engine throughput, " + Settings.TARGET_INSTANCES + " instances, fast handler ÷ raw pipe";
     String latWhat = "median latency added at 1 submitter ÷ raw pipe round trip";
+    String p99What = "engine p99 ÷ raw p99, " + Settings.TARGET_INSTANCES + " instances, worst submitter count";
     report.plan("target_throughput", TARGETS, tputWhat, tput);
     report.plan("target_latency", TARGETS, latWhat, lat);
+    report.plan("target_p99", TARGETS, p99What, p99);
 
     JsonNode data = Payloads.ofSize(SMALL);
     byte[] request = Payloads.requestLine(data);
@@ -187,6 +191,25 @@ public final class BenchmarkRun {
           rate(bestEngine) + " (" + bestEngineC + " subm.)", bestEngine.perSecond() / bestRaw.perSecond(), tput,
           null, f));
     }
+    // Tail latency: the worst of the get() cells at the target pool size, each side from the same cell.
+    int worstC = 0;
+    double worst = 0;
+    for (int c : s.submitterCounts()) {
+      LoadResult[] cell = cells.get(pipeId(Settings.TARGET_INSTANCES, c));
+      if (cell != null && (worstC == 0 || cell[1].p99Micros() / cell[0].p99Micros() > worst)) {
+        worst = cell[1].p99Micros() / cell[0].p99Micros();
+        worstC = c;
+      }
+    }
+    if (worstC > 0) {
+      LoadResult[] cell = cells.get(pipeId(Settings.TARGET_INSTANCES, worstC));
+      Map<String, Object> f = new LinkedHashMap<>();
+      f.put("submitters", worstC);
+      f.put("raw_p99_micros", cell[0].p99Micros());
+      f.put("engine_p99_micros", cell[1].p99Micros());
+      report.add(new Row("target_p99", TARGETS, p99What, "raw p99 " + micros(cell[0].p99Micros()) + " (" + worstC
+          + " subm.)", "engine p99 " + micros(cell[1].p99Micros()), worst, p99, null, f));
+    }
     LoadResult[] one = cells.get(pipeId(1, 1));
     if (one != null) {
       double added = one[1].p50Micros() - one[0].p50Micros();
@@ -239,9 +262,23 @@ public final class BenchmarkRun {
 
   // ---------------------------------------------------------------- payload sizes
 
+  /** Payload rows with a target (issue 14): engine ÷ raw tasks/s at least this. */
+  private static final Map<String, Double> PAYLOAD_TARGETS = Map.of("payload_10kb", 0.7, "payload_1mb", 0.25,
+      "payload_10mb", 0.25, "payload_1mb_read", 0.15, "payload_10mb_read", 0.15);
+
   private void payloads() throws Exception {
     for (int size : s.payloadBytes()) {
       report.plan("payload_" + sizeId(size), PAYLOAD, sizeLabel(size), null);
+      if (readRow(size)) {
+        report.plan("payload_" + sizeId(size) + "_read", PAYLOAD, sizeLabel(size) + ", caller reads json()", null);
+      }
+    }
+    for (int size : s.payloadBytes()) {
+      for (String id : List.of("payload_" + sizeId(size), "payload_" + sizeId(size) + "_read")) {
+        if (PAYLOAD_TARGETS.containsKey(id)) {
+          report.plan("target_" + id, TARGETS, payloadTargetWhat(id, size), payloadTarget(id));
+        }
+      }
     }
     try (RawPipe raw = new RawPipe(handler.command(), 1);
         EngineLoad engine = EngineLoad.start(1, h -> h.command(handler.command()))) {
@@ -251,17 +288,45 @@ public final class BenchmarkRun {
         byte[] expected = Payloads.expectedResponse(request);
         // Large payloads take tens of milliseconds each: measure a count, not only a time.
         long min = size >= 1024 * 1024 ? s.payloadMinOps() : 1;
-        LoadResult[] re = Load.alternate("payload-" + size, s.rounds(), 1, raw.op(request, expected), engine.op(data),
-            s.warmup(), s.rewarm(), s.measure(), min, CELL_CAP);
-        LoadResult r = re[0];
-        LoadResult e = re[1];
-        engine.checkHealthy();
-        Row row = loadRow("payload_" + sizeId(size), PAYLOAD, sizeLabel(size) + " (" + request.length + " B line)",
-            r, e);
-        report.add(row);
-        log.println("[bench]   payload " + sizeLabel(size) + ": raw " + rate(r) + ", engine " + rate(e));
+        String id = "payload_" + sizeId(size);
+        payloadRow(id, sizeLabel(size) + " (" + request.length + " B line)", size, raw.op(request, expected),
+            engine.op(data), engine, min);
+        if (readRow(size)) {
+          payloadRow(id + "_read", sizeLabel(size) + ", caller reads json()", size, raw.op(request, expected),
+              engine.readOp(data), engine, min);
+        }
       }
     }
+  }
+
+  /** The 1 MB and larger payloads are also measured with a caller that reads the result. */
+  private static boolean readRow(int size) {
+    return size >= 1024 * 1024;
+  }
+
+  private static Row.Target payloadTarget(String id) {
+    return new Row.Target(true, PAYLOAD_TARGETS.get(id));
+  }
+
+  private static String payloadTargetWhat(String id, int size) {
+    return "payload " + sizeLabel(size) + (id.endsWith("_read") ? ", caller reads json()," : "")
+        + " 1 instance, 1 submitter: engine ÷ raw pipe";
+  }
+
+  private void payloadRow(String id, String what, int size, Load.Op rawOp, Load.Op engineOp, EngineLoad engine,
+      long min) throws Exception {
+    LoadResult[] re = Load.alternate(id, s.rounds(), 1, rawOp, engineOp, s.warmup(), s.rewarm(), s.measure(), min,
+        CELL_CAP);
+    LoadResult r = re[0];
+    LoadResult e = re[1];
+    engine.checkHealthy();
+    Row row = loadRow(id, PAYLOAD, what, r, e);
+    report.add(row);
+    if (PAYLOAD_TARGETS.containsKey(id)) {
+      report.add(new Row("target_" + id, TARGETS, payloadTargetWhat(id, size), "raw " + rate(r), "engine " + rate(e),
+          row.ratio(), payloadTarget(id), null, row.figures()));
+    }
+    log.println("[bench]   " + what + ": raw " + rate(r) + ", engine " + rate(e));
   }
 
   static String sizeId(int bytes) {

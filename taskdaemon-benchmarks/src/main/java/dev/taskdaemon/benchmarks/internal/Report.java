@@ -110,7 +110,7 @@ public final class Report {
       }
     }
     out.println();
-    out.println("== Targets (issue 7)");
+    out.println("== Targets (issues 7, 14, 15)");
     table(out, targets);
     List<Row> noted = new ArrayList<>();
     for (Row r : rows) {
