@@ -590,7 +590,7 @@ public final class TaskDaemon implements AutoCloseable {
 
     /**
      * With a durable store: how many tasks one claim takes from the store into a handler's window
-     * beyond its instances; default 32. TOML key {@code claim_batch}.
+     * beyond its instances; default 128. TOML key {@code claim_batch}.
      */
     public Builder claimBatch(int tasks) {
       return set(Keys.CLAIM_BATCH, tasks);

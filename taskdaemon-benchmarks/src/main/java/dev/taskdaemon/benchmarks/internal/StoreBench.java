@@ -42,13 +42,22 @@ final class StoreBench {
     final TaskDaemon daemon;
 
     Host(Handler handler, int instances, TaskStore store, String name) {
-      HandlerSpec spec = HandlerSpec.builder(Payloads.TASK_TYPE).command(handler.command()).instances(instances)
-          .timeout(Duration.ofMinutes(2)).maxRetries(0).build();
-      TaskDaemon.Builder b = TaskDaemon.builder().name(name).handler(spec).drainTimeout(Duration.ofSeconds(30));
+      TaskDaemon.Builder b = builder(handler, instances, name);
       if (store != null) {
         b.store(store);
       }
       daemon = b.start();
+    }
+
+    /** A host on the PostgreSQL database at {@code url}, configured by its keys as a user would. */
+    Host(Handler handler, int instances, String url, String name) {
+      daemon = builder(handler, instances, name).store("postgres").storeUrl(url).start();
+    }
+
+    private static TaskDaemon.Builder builder(Handler handler, int instances, String name) {
+      HandlerSpec spec = HandlerSpec.builder(Payloads.TASK_TYPE).command(handler.command()).instances(instances)
+          .timeout(Duration.ofMinutes(2)).maxRetries(0).build();
+      return TaskDaemon.builder().name(name).handler(spec).drainTimeout(Duration.ofSeconds(30));
     }
 
     Load.Op op(JsonNode data) {
@@ -88,6 +97,7 @@ final class StoreBench {
       cell(s, report, log, handler, data, n, c, "store_sqlite_full_s" + c, "sqlite (synchronous=FULL), " + n
           + " inst, " + c + " submitters", full, null);
     }
+    postgres(s, report, log, handler, data, n);
     enqueueLatency(s, report, log, handler, data, normal);
     recovery(s, report, log, handler, data, dir);
     heap(s, report, log, handler, data, dir);
@@ -96,7 +106,7 @@ final class StoreBench {
   /** One durable store against the in-memory store, alternating windows at the same load. */
   static void cell(Settings s, Report report, PrintStream log, Handler handler, JsonNode data, int n, int c, String id,
       String what, Supplier<TaskStore> store, Row.Target target) throws Exception {
-    try (Host memory = new Host(handler, n, null, "bench-mem");
+    try (Host memory = new Host(handler, n, (TaskStore) null, "bench-mem");
         Host durable = new Host(handler, n, store.get(), "bench-store")) {
       LoadResult[] r = Load.alternate(id, s.rounds(), c, memory.op(data), durable.op(data), s.warmup(), s.rewarm(),
           s.measure(), 1, CELL_CAP);
@@ -111,6 +121,58 @@ final class StoreBench {
     BenchmarkRun.put(f, "store", store);
     return new Row(id, SECTION, what, "memory " + BenchmarkRun.describe(memory), BenchmarkRun.describe(store),
         store.perSecond() / memory.perSecond(), target, null, f);
+  }
+
+  /**
+   * PostgreSQL on an embedded server (with {@code synchronous_commit=on}, as in production): one host
+   * against the in-memory store, and two hosts sharing the queue against one host.
+   */
+  private static void postgres(Settings s, Report report, PrintStream log, Handler handler, JsonNode data, int n)
+      throws Exception {
+    Row.Target oneTarget = new Row.Target(true, 0.1);
+    Row.Target twoTarget = new Row.Target(true, 0.8);
+    report.plan("store_postgres_s16", SECTION, "postgres, 1 host, " + n + " inst, 16 submitters", null);
+    report.plan("store_postgres_s64", SECTION, "postgres, 1 host, " + n + " inst, 64 submitters", oneTarget);
+    report.plan("store_postgres_2hosts_s64", SECTION,
+        "postgres, 2 hosts × " + n + " inst ÷ 1 host, 64 submitters (ratio = 2 hosts ÷ 1 host)", twoTarget);
+    try (io.zonky.test.db.postgres.embedded.EmbeddedPostgres pg = io.zonky.test.db.postgres.embedded.EmbeddedPostgres
+        .builder().setServerConfig("synchronous_commit", "on").setServerConfig("fsync", "on")
+        .setPGStartupWait(Duration.ofSeconds(60)).start()) {
+      String url = "jdbc:postgresql://localhost:" + pg.getPort() + "/postgres?user=postgres";
+      int[] no = {0};
+      Supplier<String> name = () -> "bench-pg-" + (no[0]++);
+      for (int c : List.of(16, 64)) {
+        String id = "store_postgres_s" + c;
+        String what = "postgres, 1 host, " + n + " inst, " + c + " submitters";
+        try (Host memory = new Host(handler, n, (TaskStore) null, "bench-mem");
+            Host one = new Host(handler, n, url, name.get())) {
+          LoadResult[] r = Load.alternate(id, s.rounds(), c, memory.op(data), one.op(data), s.warmup(), s.rewarm(),
+              s.measure(), 1, CELL_CAP);
+          report.add(loadRow(id, what, r[0], r[1], c == 64 ? oneTarget : null));
+          log.println("[bench]   " + what + ": memory " + BenchmarkRun.rate(r[0]) + ", store " + BenchmarkRun.rate(r[1]));
+        }
+      }
+      String id = "store_postgres_2hosts_s64";
+      String what = "postgres, 2 hosts × " + n + " inst ÷ 1 host, 64 submitters (ratio = 2 hosts ÷ 1 host)";
+      String shared = name.get();
+      String alone = name.get();
+      try (Host one = new Host(handler, n, url, alone);
+          Host a = new Host(handler, n, url, shared);
+          Host b = new Host(handler, n, url, shared)) {
+        Load.Op opA = a.op(data);
+        Load.Op opB = b.op(data);
+        // Half the submitters use each host, as clients spread over two servers would.
+        Load.Op both = () -> (Thread.currentThread().getId() % 2 == 0 ? opA : opB).call();
+        LoadResult[] r = Load.alternate(id, s.rounds(), 64, one.op(data), both, s.warmup(), s.rewarm(), s.measure(), 1,
+            CELL_CAP);
+        Map<String, Object> f = new LinkedHashMap<>();
+        BenchmarkRun.put(f, "one_host", r[0]);
+        BenchmarkRun.put(f, "two_hosts", r[1]);
+        report.add(new Row(id, SECTION, what, "1 host " + BenchmarkRun.describe(r[0]), BenchmarkRun.describe(r[1]),
+            r[1].perSecond() / r[0].perSecond(), twoTarget, "the database server shares the same cores", f));
+        log.println("[bench]   " + what + ": 1 host " + BenchmarkRun.rate(r[0]) + ", 2 hosts " + BenchmarkRun.rate(r[1]));
+      }
+    }
   }
 
   /** enqueue() round trips: each returns once its task is committed (tasks start a day later, so none runs). */

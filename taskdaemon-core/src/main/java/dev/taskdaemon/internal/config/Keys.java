@@ -133,7 +133,7 @@ public final class Keys {
   public static final Key<Duration> STORE_LEASE = key("store_lease", DAEMON, Kind.seconds(false),
       Duration.ofSeconds(30), null);
   public static final Key<Integer> CLAIM_BATCH = key("claim_batch", DAEMON,
-      Kind.integer(1, 10_000, "an integer from 1 to 10000", "an integer from 1 to 10000"), 32, null);
+      Kind.integer(1, 10_000, "an integer from 1 to 10000", "an integer from 1 to 10000"), 128, null);
 
   // ---- Code only: set through TaskDaemon.Builder. ----
   public static final Key<Backoff> RESTART_BACKOFF = key("restart_backoff", CODE, Kind.object("a back-off"),
