@@ -289,6 +289,49 @@ public final class TaskDaemon implements AutoCloseable {
           baseDir));
     }
 
+    /**
+     * Applies the original daemon's {@code DAEMON_*} variables from the process environment over what
+     * is set so far; see {@link #fromEnvironment(Map)}. The library never reads them unless this is
+     * called.
+     */
+    public Builder fromEnvironment() {
+      return fromEnvironment(System.getenv());
+    }
+
+    /**
+     * Applies the original daemon's {@code DAEMON_*} variables from {@code env} over what is set so far
+     * (call it after {@link #fromToml(Path)} so that the environment overrides the file's {@code
+     * [daemon]} table, as the original does): {@code DAEMON_TASK_TIMEOUT} → {@code task_timeout},
+     * {@code DAEMON_MAX_RETRIES} → {@code max_retries}, {@code DAEMON_TASK_SELECTION} → {@code
+     * task_selection}, {@code DAEMON_QUEUE_TYPE} ({@code memory}, or {@code sqlite}/{@code hybrid} for
+     * the SQLite store) → {@code store}, {@code DAEMON_DB_PATH} → {@code store_path}, {@code
+     * DAEMON_BATCH_SIZE} → {@code claim_batch}, {@code DAEMON_WORKERS} → {@code max_in_flight}.
+     * Variables of the standalone server ({@code DAEMON_HOST},
+     * {@code DAEMON_PORT}, ...) are accepted and left to it; any other {@code DAEMON_*} variable is
+     * accepted and named in one log line. A malformed value is a problem that {@link #start()} reports
+     * with the others, naming the variable and what it expects. Variables without the {@code DAEMON_}
+     * prefix are never looked at.
+     */
+    public Builder fromEnvironment(Map<String, String> env) {
+      dev.taskdaemon.internal.config.EnvSource source =
+          dev.taskdaemon.internal.config.EnvSource.of(Objects.requireNonNull(env, "env"));
+      apply(source);
+      if (!source.unknown().isEmpty()) {
+        org.slf4j.LoggerFactory.getLogger(TaskDaemon.class).info(
+            "environment: {} not used by TaskDaemon; accepted and ignored", String.join(", ", source.unknown()));
+      }
+      return this;
+    }
+
+    /**
+     * The effective value of every {@code [daemon]} key as configured so far, by key name, in table
+     * order: set by a source or setter, or the default ({@code null} where a key has none). Holds no
+     * secret: the store's password is only ever named by {@code store_password_env}.
+     */
+    public Map<String, Object> daemonSettings() {
+      return config.daemonValues();
+    }
+
     /** Adds (or replaces) a handler. */
     public Builder handler(HandlerSpec spec) {
       config = config.withHandler(Objects.requireNonNull(spec, "spec"));

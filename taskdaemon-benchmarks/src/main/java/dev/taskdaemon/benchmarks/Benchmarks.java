@@ -22,7 +22,7 @@ import java.util.Set;
  * <pre>
  * mvn -B -q -pl taskdaemon-benchmarks -am package -DskipTests
  * java -jar taskdaemon-benchmarks/target/benchmarks.jar [--smoke] [--json FILE] [--handler auto|c|java]
- *     [--only pipe,payload,warm,memory,docker,codec] [--work DIR] [--instances 1,4,16] [--submitters 1,4,16,64]
+ *     [--only pipe,payload,warm,memory,docker,codec,store,server] [--work DIR] [--instances 1,4,16] [--submitters 1,4,16,64]
  * </pre>
  *
  * <p>{@code --instances} and {@code --submitters} replace the pool sizes and submitter counts of the

@@ -165,6 +165,7 @@ class BenchmarksSmokeTest {
     ids.addAll(List.of("store_sqlite_s16", "store_sqlite_full_s16", "store_sqlite_s64", "store_sqlite_full_s64",
         "store_postgres_s16", "store_postgres_s64", "store_postgres_2hosts_s64", "store_enqueue_s1", "store_enqueue_s16",
         "store_recovery", "store_heap"));
+    ids.addAll(List.of("server_http_queue", "server_http_p99", "server_http_path"));
     ids.addAll(TARGETS);
     return ids;
   }

@@ -31,7 +31,7 @@ import java.util.concurrent.TimeUnit;
 public final class BenchmarkRun {
   /** Section names, also accepted by {@code --only}. */
   public static final List<String> SECTIONS = List.of("pipe", "payload", "warm", "memory", "docker", "codec",
-      "store");
+      "store", "server");
 
   static final int[] CODEC_SIZES = {100, 10 * 1024, 1024 * 1024};
   private static final int SMALL = 100;
@@ -81,6 +81,7 @@ public final class BenchmarkRun {
     section("docker", DOCKER, this::docker);
     section("codec", CodecBench.SECTION, () -> CodecBench.run(s, report));
     section("store", StoreBench.SECTION, () -> StoreBench.run(s, report, handler, workDir, log));
+    section("server", ServerBench.SECTION, () -> ServerBench.run(s, handler, report, log));
     report.info("finished", Instant.now().toString());
   }
 

@@ -115,6 +115,15 @@ public final class DaemonConfig {
     return new DaemonConfig(values, handlers, origins, refused, List.copyOf(p));
   }
 
+  /** Every {@code [daemon]} key's value (as set, or its default; null where it has none), in table order. */
+  public Map<String, Object> daemonValues() {
+    Map<String, Object> out = new LinkedHashMap<>();
+    for (String name : Keys.DAEMON_KEYS) {
+      out.put(name, get(Keys.daemon(name)));
+    }
+    return Collections.unmodifiableMap(out);
+  }
+
   /** The handlers by name, in definition order. */
   public Map<String, HandlerSpec> handlers() {
     return handlers;
