@@ -746,6 +746,7 @@ public final class Engine {
   /** An attempt starts: its record shows it. */
   void started(PendingTask t, int attempt) {
     t.released = false;
+    t.started = true;
     ledger.write(new StoreWrite.Start(t.id(), session, attempt, Instant.now()), null);
   }
 
@@ -837,7 +838,8 @@ public final class Engine {
     live.remove(t.id(), t);
     Instant now = Instant.now();
     if (ledger.durable) {
-      ledger.write(new StoreWrite.Release(t.id(), session, null, null, now), null);
+      // A task still waiting in this host's window never ran the attempt its claim counted.
+      ledger.write(new StoreWrite.Release(t.id(), session, null, null, now, !t.started), null);
       t.future.completeExceptionally(new DaemonClosedException(t.first.taskType(), cause + " (task " + t.id()
           + " stays pending in the store (" + ledger.store.describe() + ") for the next start)"));
     } else {

@@ -103,7 +103,8 @@ public final class MemoryTaskStore implements TaskStore {
         if (!rel.owner().equals(t.owner())) {
           return false;
         }
-        r.task = copy(t, TaskStatus.PENDING, t.attempts(), t.retryBase(), rel.at(), rel.notBefore(), null, null, null,
+        r.task = copy(t, TaskStatus.PENDING, rel.unclaim() ? Math.max(0, t.attempts() - 1) : t.attempts(),
+            t.retryBase(), rel.at(), rel.notBefore(), null, null, null,
             null, rel.lastError() != null ? rel.lastError() : t.lastError(), t.cancelRequested());
         return true;
       }

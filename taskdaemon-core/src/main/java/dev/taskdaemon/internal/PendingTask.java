@@ -31,6 +31,8 @@ final class PendingTask {
    * the next attempt's start takes it back.
    */
   volatile boolean released;
+  /** An attempt was sent to an instance while this host held the task. */
+  volatile boolean started;
 
   PendingTask(Task first, int priority, long seq, TaskFuture future) {
     this(first, priority, seq, future, null, null, 0);

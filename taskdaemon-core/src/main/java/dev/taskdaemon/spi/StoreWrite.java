@@ -37,10 +37,18 @@ public sealed interface StoreWrite {
 
   /**
    * The owner gives the task back: {@code PENDING}, no owner, claimable from {@code notBefore} (null: at
-   * once), with {@code lastError} (null keeps the old one). Applies only while {@code owner} holds it
-   * and it is not final.
+   * once), with {@code lastError} (null keeps the old one). With {@code unclaim}, the attempt its claim
+   * counted never started (the host closed with the task still in its window): {@code attempts} goes
+   * back down by one. Applies only while {@code owner} holds it and it is not final.
    */
-  record Release(String id, String owner, Instant notBefore, String lastError, Instant at) implements StoreWrite {}
+  record Release(String id, String owner, Instant notBefore, String lastError, Instant at, boolean unclaim)
+      implements StoreWrite {
+
+    /** A release of a task whose attempt ran. */
+    public Release(String id, String owner, Instant notBefore, String lastError, Instant at) {
+      this(id, owner, notBefore, lastError, at, false);
+    }
+  }
 
   /**
    * The task's final outcome. {@code status} is {@code COMPLETED} (with {@code resultJson}), {@code

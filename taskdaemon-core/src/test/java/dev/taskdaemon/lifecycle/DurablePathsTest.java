@@ -201,7 +201,10 @@ class DurablePathsTest {
         .hasMessageContaining(running.taskId()).hasMessageContaining("pending");
     for (String id : rest) {
       assertThat(shared.rows.find(id).orElseThrow().status()).isEqualTo(TaskStatus.PENDING);
+      // Taken into the window or not, a task that never ran has used no attempt.
+      assertThat(shared.rows.find(id).orElseThrow().attempts()).as(id).isZero();
     }
+    assertThat(shared.rows.find(running.taskId()).orElseThrow().attempts()).as("the run cut short counted").isEqualTo(1);
     Files.writeString(dir.resolve("gate"), "");
     TaskDaemon b = host(shared.host(), 1, Duration.ofSeconds(30));
     assertThat(get(b.await(running.taskId())).isSuccess()).isTrue();

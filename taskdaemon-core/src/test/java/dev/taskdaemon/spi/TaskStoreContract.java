@@ -231,6 +231,19 @@ public abstract class TaskStoreContract {
   }
 
   @Test
+  void aReleaseOfATaskThatNeverStarted_givesItsClaimsAttemptBack() {
+    insert(task("t1", "a", 50));
+    store.claim("a", QueueOrder.FIFO, 1, HOST, at(1), at(30));
+    assertThat(store.find("t1").orElseThrow().attempts()).isEqualTo(1);
+    assertThat(store.write(List.of(new StoreWrite.Release("t1", HOST, null, null, at(2), true)))).containsExactly(true);
+    StoredTask t = store.find("t1").orElseThrow();
+    assertThat(t.attempts()).isZero();
+    assertThat(t.owner()).isNull();
+    assertThat(t.status()).isEqualTo(TaskStatus.PENDING);
+    assertThat(store.claim("a", QueueOrder.FIFO, 1, OTHER, at(3), at(30)).get(0).attempts()).isEqualTo(1);
+  }
+
+  @Test
   void aFailure_keepsItsKindAndMessage() {
     insert(task("t1", "a", 50));
     store.claim("a", QueueOrder.FIFO, 1, HOST, at(1), at(30));

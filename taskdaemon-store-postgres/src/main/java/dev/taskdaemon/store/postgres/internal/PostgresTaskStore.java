@@ -193,8 +193,9 @@ public final class PostgresTaskStore implements TaskStore {
       Sql.setTime(ps, 1, r.notBefore());
       ps.setString(2, r.lastError());
       Sql.setTime(ps, 3, r.at());
-      ps.setString(4, r.id());
-      ps.setString(5, r.owner());
+      ps.setInt(4, r.unclaim() ? 1 : 0);
+      ps.setString(5, r.id());
+      ps.setString(6, r.owner());
     } else {
       StoreWrite.Finish f = (StoreWrite.Finish) w;
       ps.setString(1, f.status().wireName());

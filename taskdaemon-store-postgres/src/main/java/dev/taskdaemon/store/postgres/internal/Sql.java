@@ -68,8 +68,8 @@ final class Sql {
         + " lease_until = CASE WHEN owner IS NOT DISTINCT FROM ? THEN lease_until END, owner = ?"
         + " WHERE id = ? AND " + OPEN + " AND (owner = ? OR " + FREE + ")";
     release = "UPDATE " + t + " SET status = 'pending', owner = NULL, lease_until = NULL, not_before = ?,"
-        + " last_error = coalesce(?, last_error), updated_at = ?, result = NULL, error_kind = NULL"
-        + " WHERE id = ? AND owner = ? AND " + OPEN;
+        + " last_error = coalesce(?, last_error), updated_at = ?, result = NULL, error_kind = NULL,"
+        + " attempts = greatest(0, attempts - ?) WHERE id = ? AND owner = ? AND " + OPEN;
     // Owner given: only while that owner holds the row. No owner: only while nobody holds it (a lease
     // that ran out holds nothing).
     finish = "UPDATE " + t + " SET status = ?, result = ?, error_kind = ?, last_error = coalesce(?, last_error),"

@@ -64,8 +64,8 @@ public final class WriteSide implements AutoCloseable {
         + "updated_at = ?, not_before = NULL, lease_until = CASE WHEN owner = ? THEN lease_until END, owner = ? "
         + "WHERE id = ? AND " + Schema.OPEN + " AND (owner = ? OR " + Schema.NOT_HELD + ")");
     this.release = c.prepareStatement("UPDATE tasks SET status = 'pending', owner = NULL, lease_until = NULL, "
-        + "not_before = ?, last_error = COALESCE(?, last_error), updated_at = ? WHERE id = ? AND owner = ? AND "
-        + Schema.OPEN);
+        + "not_before = ?, last_error = COALESCE(?, last_error), updated_at = ?, attempts = max(0, attempts - ?)"
+        + " WHERE id = ? AND owner = ? AND " + Schema.OPEN);
     String finish = "UPDATE tasks SET status = ?, result = ?, error_kind = ?, last_error = COALESCE(?, last_error), "
         + "updated_at = ?, owner = NULL, lease_until = NULL, not_before = NULL, cancel_requested = 0 "
         + "WHERE id = ? AND " + Schema.OPEN;
@@ -196,8 +196,9 @@ public final class WriteSide implements AutoCloseable {
       Rows.setTime(release, 1, r.notBefore());
       release.setString(2, r.lastError());
       release.setLong(3, r.at().toEpochMilli());
-      release.setString(4, r.id());
-      release.setString(5, r.owner());
+      release.setInt(4, r.unclaim() ? 1 : 0);
+      release.setString(5, r.id());
+      release.setString(6, r.owner());
       return release;
     }
     StoreWrite.Finish f = (StoreWrite.Finish) w;
