@@ -30,10 +30,14 @@ class ServerDocTest {
       "DAEMON_BATCH_SIZE", "DAEMON_QUEUE_TYPE", "DAEMON_DB_PATH", "DAEMON_TASK_SELECTION", "DAEMON_TASK_TIMEOUT",
       "DAEMON_MAX_RETRIES", "DAEMON_LOG_LEVEL", "DAEMON_GRPC_PORT");
 
+  /** The environment table is README's (the issue asks for it there); the rest is docs/server.md. */
+  private static final Path README = Path.of("..", "README.md");
+
   private static List<String> section(String marker) throws IOException {
-    List<String> lines = Files.readAllLines(DOC, StandardCharsets.UTF_8);
+    Path doc = marker.equals("server-environment") ? README : DOC;
+    List<String> lines = Files.readAllLines(doc, StandardCharsets.UTF_8);
     int at = lines.indexOf("<!-- readme-test: " + marker + " -->");
-    assertThat(at).as("marker %s in %s", marker, DOC).isNotNegative();
+    assertThat(at).as("marker %s in %s", marker, doc).isNotNegative();
     List<String> out = new ArrayList<>();
     for (int i = at + 1; i < lines.size() && !lines.get(i).isBlank(); i++) {
       out.add(lines.get(i));
