@@ -92,7 +92,6 @@ public final class Engine {
   /** Ids whose futures are registered while their insert is being committed. */
   private final java.util.Set<String> inserting = ConcurrentHashMap.newKeySet();
   private final java.util.concurrent.atomic.AtomicInteger inFlightTotal = new java.util.concurrent.atomic.AtomicInteger();
-  private final AtomicLong claimSeq = new AtomicLong(Long.MIN_VALUE / 2);
 
   private Engine(EngineConfig config) {
     this.config = config;
@@ -884,7 +883,7 @@ public final class Engine {
       f = new TaskFuture(row.id(), callbacks, this::cancel);
     }
     PendingTask t = new PendingTask(Task.ofJson(row.id(), p.name, row.data(), row.attempts()), row.priority(),
-        claimSeq.incrementAndGet(), f, row.maxRetries(),
+        seq.incrementAndGet(), f, row.maxRetries(),
         row.timeoutMillis() == null ? null : Duration.ofMillis(row.timeoutMillis()), row.retryBase());
     live.put(row.id(), t);
     int attempt = row.attempts() - row.retryBase();

@@ -98,6 +98,26 @@ class DurablePathsTest {
   }
 
   @Test
+  void fifo_holdsAcrossTasksTakenAtSubmitAndTasksClaimedFromTheStore() throws Exception {
+    TaskDaemon d = host(shared.host(), 1, Duration.ofSeconds(30));
+    // Let the store loop's first claim find nothing, so the first tasks go straight into the window.
+    await().atMost(Duration.ofSeconds(5)).until(() -> shared.claims.get() == 0);
+    List<TaskRequest> batch = new ArrayList<>();
+    for (int i = 0; i < 60; i++) {
+      batch.add(TaskRequest.of("echo", Map.of("i", i)));
+    }
+    List<String> ids = d.enqueueAll(batch);
+    for (String id : ids) {
+      get(d.await(id));
+    }
+    List<String> order = new ArrayList<>();
+    for (String l : Files.readAllLines(dir.resolve("runs"))) {
+      order.add(l.replaceAll(".*\"task_id\":\"([^\"]+)\".*", "$1"));
+    }
+    assertThat(order).as("one instance, fifo: the order they were stored in").containsExactlyElementsOf(ids);
+  }
+
+  @Test
   void aSubmitFuture_completesAfterARetryThatWentThroughTheStore() throws Exception {
     TaskDaemon d = host(shared.host(), 1, Duration.ofSeconds(30));
     TaskFuture f = d.submit("echo", Map.of("x", "fail1"));

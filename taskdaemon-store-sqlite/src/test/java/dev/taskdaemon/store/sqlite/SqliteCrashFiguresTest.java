@@ -79,7 +79,8 @@ class SqliteCrashFiguresTest {
         .redirectErrorStream(true).redirectOutput(dir.resolve("child.out").toFile()).start();
     try {
       Awaitility.await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(50))
-          .until(() -> !child.isAlive() || completed(file).size() >= 2_000);
+          .until(() -> !child.isAlive() || (Files.readString(dir.resolve("child.out")).contains("ENQUEUED")
+              && completed(file).size() >= 2_000));
       assertThat(child.isAlive()).as("the host runs: %s", Files.readString(dir.resolve("child.out"))).isTrue();
     } finally {
       child.destroyForcibly(); // SIGKILL
