@@ -33,16 +33,6 @@ final class MemoryTaskQueue implements TaskQueue {
   }
 
   @Override
-  public boolean offer(PendingTask t) {
-    if (admitted >= capacity) {
-      return false;
-    }
-    admitted++;
-    ready.add(t);
-    return true;
-  }
-
-  @Override
   public int reserve(int n, boolean all) {
     int room = capacity - admitted;
     int granted = all ? (room >= n ? n : 0) : Math.max(0, Math.min(n, room));

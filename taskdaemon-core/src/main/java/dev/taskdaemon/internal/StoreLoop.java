@@ -1,10 +1,7 @@
 package dev.taskdaemon.internal;
 
-import dev.taskdaemon.spi.StoredTask;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -155,13 +152,5 @@ final class StoreLoop {
         }
       }
     }
-  }
-
-  static List<String> ids(List<StoredTask> rows) {
-    List<String> out = new ArrayList<>(rows.size());
-    for (StoredTask t : rows) {
-      out.add(t.id());
-    }
-    return out;
   }
 }

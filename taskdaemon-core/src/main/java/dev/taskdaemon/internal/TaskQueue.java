@@ -10,7 +10,13 @@ import java.util.List;
 interface TaskQueue {
 
   /** Admits a new task; false when the queue is full. */
-  boolean offer(PendingTask t);
+  default boolean offer(PendingTask t) {
+    if (reserve(1, true) == 0) {
+      return false;
+    }
+    offerReserved(t);
+    return true;
+  }
 
   /**
    * Reserves room for up to {@code n} new tasks, all or nothing when {@code all}; returns how many
