@@ -35,6 +35,20 @@ public final class Sh {
     return f.get(60, TimeUnit.SECONDS);
   }
 
+  /**
+   * How many times each task ran, from a log of request lines that a handler appends to (one line per
+   * run, e.g. {@code echo "$line" >> runs}); empty while the log does not exist.
+   */
+  public static java.util.Map<String, Integer> runsById(java.nio.file.Path runs) throws java.io.IOException {
+    java.util.Map<String, Integer> m = new java.util.HashMap<>();
+    if (java.nio.file.Files.exists(runs)) {
+      for (String l : java.nio.file.Files.readAllLines(runs)) {
+        m.merge(l.replaceAll(".*\"task_id\":\"([^\"]+)\".*", "$1"), 1, Integer::sum);
+      }
+    }
+    return m;
+  }
+
   /** The task_id of the request a success result echoes. */
   public static String echoedId(Result r) {
     return r.json().get("task_id").asText();

@@ -1,6 +1,7 @@
 package dev.taskdaemon.lifecycle;
 
 import static dev.taskdaemon.adversarial.Sh.ECHO;
+import dev.taskdaemon.adversarial.Sh;
 import static dev.taskdaemon.adversarial.Sh.get;
 import static dev.taskdaemon.adversarial.Sh.handler;
 import static dev.taskdaemon.adversarial.Sh.loop;
@@ -22,7 +23,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -68,15 +68,7 @@ class DurablePathsTest {
   }
 
   private Map<String, Integer> runsById() throws Exception {
-    Map<String, Integer> m = new HashMap<>();
-    Path p = dir.resolve("runs");
-    if (Files.exists(p)) {
-      for (String l : Files.readAllLines(p)) {
-        String id = l.replaceAll(".*\"task_id\":\"([^\"]+)\".*", "$1");
-        m.merge(id, 1, Integer::sum);
-      }
-    }
-    return m;
+    return Sh.runsById(dir.resolve("runs"));
   }
 
   @Test
@@ -195,9 +187,10 @@ class DurablePathsTest {
     assertThatThrownBy(() -> d.enqueue("echo", Map.of("x", "new")))
         .isInstanceOf(dev.taskdaemon.StoreException.class).hasMessageContaining("shared test store");
     assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0)).as("refused fast").isLessThan(10);
+    int refusedBefore = view.refusedWrites.get();
     Files.writeString(dir.resolve("gate"), ""); // the running task answers while its outcome cannot be written
-    await().atMost(Duration.ofSeconds(10)).until(() -> runsById().containsKey(running.taskId()));
-    Thread.sleep(300); // the answer arrives; the write of its outcome fails and is retried
+    // The answer arrives and the write of its outcome is refused, then tried again.
+    await().atMost(Duration.ofSeconds(10)).until(() -> view.refusedWrites.get() >= refusedBefore + 2);
     assertThat(running).as("a future completes only once its outcome is committed").isNotDone();
     view.down = false;
     Result r = get(running);

@@ -44,6 +44,8 @@ final class SharedStore {
 
     /** While set, every write fails as a store that is down does. */
     volatile boolean down;
+    /** Writes refused because the store was down. */
+    final AtomicInteger refusedWrites = new AtomicInteger();
 
     private void check() {
       if (crashed) {
@@ -69,6 +71,7 @@ final class SharedStore {
     @Override
     public List<Boolean> write(List<StoreWrite> writes) {
       if (down) {
+        refusedWrites.incrementAndGet();
         throw new StoreException("the shared test store is down");
       }
       if (crashed) {

@@ -1,6 +1,7 @@
 package dev.taskdaemon.store.postgres;
 
 import static dev.taskdaemon.adversarial.Sh.get;
+import static dev.taskdaemon.adversarial.Sh.runsById;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.taskdaemon.Result;
@@ -56,16 +57,6 @@ class PostgresCrashTest {
       return Set.of();
     }
     return ids;
-  }
-
-  private static Map<String, Integer> runsById(Path runs) throws Exception {
-    Map<String, Integer> m = new HashMap<>();
-    if (Files.exists(runs)) {
-      for (String l : Files.readAllLines(runs)) {
-        m.merge(l.replaceAll(".*\"task_id\":\"([^\"]+)\".*", "$1"), 1, Integer::sum);
-      }
-    }
-    return m;
   }
 
   @Test

@@ -1,6 +1,7 @@
 package dev.taskdaemon.store.sqlite;
 
 import static dev.taskdaemon.adversarial.Sh.get;
+import static dev.taskdaemon.adversarial.Sh.runsById;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.taskdaemon.Result;
@@ -15,7 +16,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -52,16 +52,6 @@ class SqliteCrashFiguresTest {
       return Set.of(); // not created yet
     }
     return ids;
-  }
-
-  private static Map<String, Integer> runsById(Path runs) throws Exception {
-    Map<String, Integer> m = new HashMap<>();
-    if (Files.exists(runs)) {
-      for (String l : Files.readAllLines(runs)) {
-        m.merge(l.replaceAll(".*\"task_id\":\"([^\"]+)\".*", "$1"), 1, Integer::sum);
-      }
-    }
-    return m;
   }
 
   private static long size(Path p) throws Exception {

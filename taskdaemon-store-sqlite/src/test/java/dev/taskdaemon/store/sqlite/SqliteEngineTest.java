@@ -2,6 +2,7 @@ package dev.taskdaemon.store.sqlite;
 
 import static dev.taskdaemon.adversarial.Sh.ECHO;
 import static dev.taskdaemon.adversarial.Sh.get;
+import static dev.taskdaemon.adversarial.Sh.runsById;
 import static dev.taskdaemon.adversarial.Sh.handler;
 import static dev.taskdaemon.adversarial.Sh.loop;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -22,7 +23,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.awaitility.Awaitility;
@@ -69,16 +69,6 @@ class SqliteEngineTest {
     } catch (SQLException e) {
       return 0; // not created yet
     }
-  }
-
-  private static Map<String, Integer> runsById(Path runs) throws Exception {
-    Map<String, Integer> m = new HashMap<>();
-    if (Files.exists(runs)) {
-      for (String l : Files.readAllLines(runs)) {
-        m.merge(l.replaceAll(".*\"task_id\":\"([^\"]+)\".*", "$1"), 1, Integer::sum);
-      }
-    }
-    return m;
   }
 
   @Test
