@@ -19,8 +19,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The default store: rows in the heap, gone with the process. Keeps at most {@code maxFinished}
- * finished rows (the oldest finished go first) besides the retention the engine purges by, so a
- * long-running host does not grow with every task it ran.
+ * finished rows, holding at most {@code maxFinishedBytes} of task data and results between them (the
+ * oldest finished go first), besides the retention the engine purges by, so a long-running host does
+ * not grow with every task it ran: 10,000 finished tasks of 1 MB each would otherwise keep 20 GB.
  *
  * <p>Every task's record changes three times on the engine's hot path (stored, started, finished),
  * from submitter and reader threads at once: rows live in a concurrent map and each row is updated
@@ -29,6 +30,9 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class MemoryTaskStore implements TaskStore {
   private final int maxFinished;
+  private final long maxFinishedBytes;
+  /** The data and result bytes of the rows counted in {@link #finishedCount}. */
+  private final AtomicLong finishedBytes = new AtomicLong();
   private final ConcurrentHashMap<String, Row> byId = new ConcurrentHashMap<>();
   /** Finished rows in the order they finished, for the cap. May hold rows since removed or redriven. */
   private final ConcurrentLinkedQueue<Row> finished = new ConcurrentLinkedQueue<>();
@@ -41,6 +45,8 @@ public final class MemoryTaskStore implements TaskStore {
     volatile StoredTask task;
     /** Counted in {@link #finishedCount}; guarded by this row's monitor. */
     boolean countedFinished;
+    /** What this row adds to {@link #finishedBytes} while counted. */
+    long bytes;
     boolean removed;
 
     Row(long seq, StoredTask task) {
@@ -49,8 +55,19 @@ public final class MemoryTaskStore implements TaskStore {
     }
   }
 
+  /** A store keeping at most {@code maxFinished} finished rows and {@link #defaultMaxFinishedBytes()} of their bytes. */
   public MemoryTaskStore(int maxFinished) {
+    this(maxFinished, defaultMaxFinishedBytes());
+  }
+
+  public MemoryTaskStore(int maxFinished, long maxFinishedBytes) {
     this.maxFinished = maxFinished;
+    this.maxFinishedBytes = maxFinishedBytes;
+  }
+
+  /** An eighth of the heap's limit: finished tasks' data and results must not crowd out the live ones. */
+  public static long defaultMaxFinishedBytes() {
+    return Runtime.getRuntime().maxMemory() / 8;
   }
 
   @Override
@@ -128,14 +145,24 @@ public final class MemoryTaskStore implements TaskStore {
       return false;
     }
     r.countedFinished = true;
+    StoredTask t = r.task;
+    r.bytes = (t.data() == null ? 0 : t.data().length) + (t.resultJson() == null ? 0 : t.resultJson().length);
+    finishedBytes.addAndGet(r.bytes);
     finishedCount.incrementAndGet();
     finished.add(r);
     return true;
   }
 
-  /** Drops the oldest finished rows beyond the cap. */
+  /** Stops counting a row as finished. Row monitor held. */
+  private void uncount(Row r) {
+    r.countedFinished = false;
+    finishedCount.decrementAndGet();
+    finishedBytes.addAndGet(-r.bytes);
+  }
+
+  /** Drops the oldest finished rows beyond the caps. */
   private void trim() {
-    while (finishedCount.get() > maxFinished) {
+    while (finishedCount.get() > maxFinished || finishedBytes.get() > maxFinishedBytes) {
       Row old = finished.poll();
       if (old == null) {
         return;
@@ -144,8 +171,7 @@ public final class MemoryTaskStore implements TaskStore {
         if (!old.countedFinished) {
           continue;
         }
-        old.countedFinished = false;
-        finishedCount.decrementAndGet();
+        uncount(old);
         if (old.task.status().isFinal() && !old.removed) {
           old.removed = true;
           byId.remove(old.task.id(), old);
@@ -323,8 +349,7 @@ public final class MemoryTaskStore implements TaskStore {
     synchronized (r) {
       r.removed = true;
       if (r.countedFinished) {
-        r.countedFinished = false;
-        finishedCount.decrementAndGet();
+        uncount(r);
       }
     }
     return true;
@@ -339,8 +364,7 @@ public final class MemoryTaskStore implements TaskStore {
           r.removed = true;
           byId.remove(r.task.id(), r);
           if (r.countedFinished) {
-            r.countedFinished = false;
-            finishedCount.decrementAndGet();
+            uncount(r);
           }
           n++;
         }
