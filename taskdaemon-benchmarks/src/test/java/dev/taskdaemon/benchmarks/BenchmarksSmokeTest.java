@@ -25,8 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class BenchmarksSmokeTest {
   private static final List<String> TARGETS = List.of("target_throughput", "target_latency", "target_p99",
-      "target_payload_10kb", "target_payload_1mb", "target_payload_1mb_read", "target_payload_10mb",
-      "target_payload_10mb_read", "target_memory",
+      "target_payload_10kb_encoded", "target_payload_1mb_encoded", "target_payload_1mb_encoded_read",
+      "target_payload_10mb_encoded", "target_payload_10mb_encoded_read", "target_memory",
       "target_docker_runtime", "target_warm_pool", "target_docker_api", "target_docker_api_vs_cli",
       "target_docker_memory_api", "target_docker_start");
   /** Rows that need the docker runtime on the class path, not only an engine. */
@@ -121,9 +121,11 @@ class BenchmarksSmokeTest {
     }
     assertThat(ids).containsExactly("pipe_i1_s1", "pipe_i4_s1", "pipe_i4_s1_callback", "target_throughput",
         "target_latency", "target_p99",
-        "payload_100b", "payload_10kb", "payload_1mb", "payload_1mb_read", "payload_10mb", "payload_10mb_read",
-        "target_payload_10kb", "target_payload_1mb", "target_payload_1mb_read", "target_payload_10mb",
-        "target_payload_10mb_read");
+        "payload_100b", "payload_100b_encoded", "payload_10kb", "payload_10kb_encoded", "payload_1mb",
+        "payload_1mb_encoded", "payload_1mb_read", "payload_1mb_encoded_read", "payload_10mb",
+        "payload_10mb_encoded", "payload_10mb_read", "payload_10mb_encoded_read",
+        "target_payload_10kb_encoded", "target_payload_1mb_encoded", "target_payload_1mb_encoded_read",
+        "target_payload_10mb_encoded", "target_payload_10mb_encoded_read");
     assertThat(code).isZero();
   }
 
@@ -153,8 +155,10 @@ class BenchmarksSmokeTest {
     }
     for (String s : List.of("100b", "10kb", "1mb", "10mb")) {
       ids.add("payload_" + s);
+      ids.add("payload_" + s + "_encoded");
     }
-    ids.addAll(List.of("payload_1mb_read", "payload_10mb_read"));
+    ids.addAll(List.of("payload_1mb_read", "payload_1mb_encoded_read", "payload_10mb_read",
+        "payload_10mb_encoded_read"));
     ids.addAll(List.of("warm_10", "warm_100", "memory_10", "memory_50", "docker_raw", "docker_runtime",
         "docker_per_task", "docker_raw_api", "docker_runtime_api", "docker_api_vs_cli", "docker_memory_cli_2",
         "docker_memory_api_2", "docker_start"));

@@ -11,6 +11,7 @@ import dev.taskdaemon.TaskFuture;
 import dev.taskdaemon.TaskDataException;
 import dev.taskdaemon.UnknownTaskTypeException;
 import dev.taskdaemon.QueueFullException;
+import dev.taskdaemon.RawJson;
 import dev.taskdaemon.StoreException;
 import dev.taskdaemon.TaskDaemonException;
 import dev.taskdaemon.TaskInfo;
@@ -481,6 +482,9 @@ public final class Engine {
    * encoded is refused here, before it could fail on a dispatch path.
    */
   private byte[] encode(String taskType, Object taskData) {
+    if (taskData instanceof RawJson raw) {
+      return raw.utf8(); // checked when it was made: one value, one line
+    }
     byte[] data;
     try {
       data = taskData == null ? NULL : config.mapper().writeValueAsBytes(taskData);

@@ -28,6 +28,10 @@ final class ResponseScanner {
   private final byte[] b;
   private final int end;
   private int i;
+  /** A raw control character inside a string makes a value one this scanner does not vouch for. */
+  private boolean strict;
+  /** A raw CR or LF was seen between tokens. */
+  boolean lineBreak;
 
   // What the envelope said; valid after scan() returned true.
   String status;
@@ -83,6 +87,22 @@ final class ResponseScanner {
       }
       ws();
     }
+  }
+
+  /**
+   * For task data its caller encoded ({@code RawJson}): true when the whole range is one JSON value,
+   * whitespace around it allowed, that this scanner vouches for, with no raw control character inside
+   * a string (strict parsers in handlers refuse them, and a raw line break would split the request
+   * line). {@link #lineBreak} then says whether a CR or LF sits between tokens.
+   */
+  boolean scanValue() {
+    strict = true;
+    ws();
+    if (!value(0)) {
+      return false;
+    }
+    ws();
+    return i == end;
   }
 
   /** Reads one field's value at {@code i}; returns its bit among the envelope fields (0 for others), -1 to give up. */
@@ -287,7 +307,12 @@ final class ResponseScanner {
           default:
             return false;
         }
+      } else if (c >= 0x20) {
+        p++;
       } else if (c >= 0) {
+        if (strict) {
+          return false;
+        }
         p++;
       } else {
         p = utf8(a, p, e);
@@ -442,8 +467,11 @@ final class ResponseScanner {
   private void ws() {
     while (i < end) {
       byte c = b[i];
-      if (c != ' ' && c != '\t' && c != '\r' && c != '\n') {
-        return;
+      if (c != ' ' && c != '\t') {
+        if (c != '\r' && c != '\n') {
+          return;
+        }
+        lineBreak = true;
       }
       i++;
     }

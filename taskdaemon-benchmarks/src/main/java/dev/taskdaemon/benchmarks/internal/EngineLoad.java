@@ -1,5 +1,8 @@
 package dev.taskdaemon.benchmarks.internal;
 
+import dev.taskdaemon.RawJson;
+import dev.taskdaemon.internal.Json;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.taskdaemon.HandlerSpec;
 import dev.taskdaemon.HandlerStats;
@@ -50,6 +53,32 @@ final class EngineLoad implements AutoCloseable {
       }
       if ((calls.getAndIncrement() & 1023) == 0 && !r.json().equals(data)) {
         throw new IllegalStateException("the echo handler returned other data than it was given");
+      }
+    };
+  }
+
+  /**
+   * A submit-and-wait round trip with task data the caller already holds as JSON text, as the raw
+   * pipe does: {@link RawJson#of} checks it on every call, since a caller with fresh bytes for each
+   * task pays that. Each result's bytes are compared in length, and one in 1,024 in full.
+   */
+  Load.Op encodedOp(byte[] json, boolean read) {
+    return () -> {
+      Result r = daemon.submit(Payloads.TASK_TYPE, RawJson.of(json)).get(TASK_BOUND.toSeconds() + 10, TimeUnit.SECONDS);
+      if (!r.isSuccess()) {
+        throw new IllegalStateException("task failed: " + r.asFailure().message());
+      }
+      boolean full = (calls.getAndIncrement() & 1023) == 0;
+      if (read) {
+        JsonNode tree = r.json();
+        if (!tree.isObject() || (full && !tree.equals(Json.mapper().readTree(json)))) {
+          throw new IllegalStateException("the echo handler returned other data than it was given");
+        }
+      } else {
+        byte[] got = ((Result.Success) r).utf8Json();
+        if (got.length != json.length || (full && !java.util.Arrays.equals(got, json))) {
+          throw new IllegalStateException("the echo handler returned other data than it was given");
+        }
       }
     };
   }
