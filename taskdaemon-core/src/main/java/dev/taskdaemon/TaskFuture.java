@@ -15,7 +15,10 @@ import java.util.function.Function;
  * The future of one submitted task, with its id.
  *
  * <p><b>Threads.</b> The engine completes it on one of its own threads (often the thread that read
- * the handler's answer). Threads blocked in {@link #get()} or {@link #join()} are woken at once. Every
+ * the handler's answer), or on the thread waiting for it: with the local {@code process} runtime and
+ * the in-memory store, a thread that waits in {@link #get()}, {@link #join()} or a long enough {@link
+ * #get(long, TimeUnit)} for a task it has just submitted reads the handler's answer itself, which
+ * saves a thread wake-up per task. Threads blocked in {@code get()} or {@code join()} are woken at once. Every
  * dependent action ({@code thenApply}, {@code whenComplete}, {@code thenAccept}, … and their
  * {@code Async} forms without an executor) runs on the daemon's <em>callback executor</em>
  * ({@link TaskDaemon.Builder#callbackExecutor}), never on an engine thread, so a callback may block,

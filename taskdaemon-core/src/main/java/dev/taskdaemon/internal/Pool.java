@@ -429,7 +429,9 @@ final class Pool implements HandlerPool {
     try {
       Instance inst = a.instance;
       boolean own = false;
-      if (inst.callerReads) {
+      // PARKED is set under the lock before the instance went idle, so the claim saw it: only then is
+      // the lock taken again (async traffic never parks a reader and pays nothing here).
+      if (inst.callerReads && inst.stdoutOwner == Instance.PARKED) {
         lock.lock();
         try {
           // Nobody reads an idle instance whose last caller read for itself: this thread takes the
@@ -511,6 +513,9 @@ final class Pool implements HandlerPool {
         inst.awaitingSince = engine.nanoTime();
         armSweepLocked();
       } else {
+        // A task nobody will read for: the instance's answers go back to its reader thread, which
+        // stays in read() between tasks, until a caller asks again.
+        inst.callerWanted = false;
         giveToThreadLocked(inst);
       }
     } finally {
@@ -654,7 +659,9 @@ final class Pool implements HandlerPool {
       if (inst.stdoutOwner == Instance.AWAITING_CALLER && inst.current == a) {
         inst.stdoutOwner = Instance.BY_CALLER;
         take = inst;
-      } else {
+      } else if (queue.ready() == 0) {
+        // Not while tasks queue up: a busy instance goes from one task to the next, and its reader
+        // thread, already in read(), reads those answers for one wake-up each.
         inst.callerWanted = true;
       }
     } finally {
@@ -684,6 +691,9 @@ final class Pool implements HandlerPool {
       if (!stopped && inst.state == InstanceState.IDLE && inst.callerWanted && !inst.hasUnconsumedOutput()) {
         inst.stdoutOwner = Instance.PARKED;
       } else {
+        if (inst.state == InstanceState.BUSY) {
+          inst.callerWanted = false; // it went on to a queued task: saturated, its reader thread serves best
+        }
         giveToThreadLocked(inst);
       }
     } finally {
@@ -746,7 +756,7 @@ final class Pool implements HandlerPool {
             } else {
               slots.move(inst, InstanceState.BUSY, InstanceState.IDLE);
               if (readerThread && inst.callerWanted && inst.stdoutOwner == Instance.BY_THREAD
-                  && !inst.hasUnconsumedOutput()) {
+                  && queue.ready() == 0 && !inst.hasUnconsumedOutput()) {
                 // A caller read for itself lately: leave the idle pipe unread, so that the next
                 // caller can read its answer (the reader parks instead of reading).
                 inst.stdoutOwner = Instance.PARKED;
