@@ -60,12 +60,14 @@ class CallerReadsTest {
   /** Runs {@code body} on a caller thread that has just waited for a slow task while it ran. */
   private <T> Future<T> caller(TaskDaemon daemon, String handler, AtomicReference<Thread> thread, Callable<T> body) {
     return callers.submit(() -> {
-      thread.set(Thread.currentThread());
       // Twice: the first may wait in the queue until an instance has settled, not in flight.
       for (int i = 0; i < 2; i++) {
         TaskFuture warm = daemon.submit(handler, Map.of("op", "slow"));
         assertThat(Sh.echoedId(warm.get(60, TimeUnit.SECONDS))).isEqualTo(warm.taskId());
       }
+      // Published only now: the second warm-up may be read on this thread too, and a test waiting
+      // for this thread's read must see the read of the task it is about.
+      thread.set(Thread.currentThread());
       return body.call();
     });
   }
