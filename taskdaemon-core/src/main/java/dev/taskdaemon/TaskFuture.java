@@ -2,7 +2,10 @@ package dev.taskdaemon;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BiConsumer;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
@@ -12,7 +15,10 @@ import java.util.function.Function;
  * The future of one submitted task, with its id.
  *
  * <p><b>Threads.</b> The engine completes it on one of its own threads (often the thread that read
- * the handler's answer). Threads blocked in {@link #get()} or {@link #join()} are woken at once. Every
+ * the handler's answer), or on the thread waiting for it: with the local {@code process} runtime and
+ * the in-memory store, a thread that waits in {@link #get()}, {@link #join()} or a long enough {@link
+ * #get(long, TimeUnit)} for a task it has just submitted reads the handler's answer itself, which
+ * saves a thread wake-up per task. Threads blocked in {@code get()} or {@code join()} are woken at once. Every
  * dependent action ({@code thenApply}, {@code whenComplete}, {@code thenAccept}, … and their
  * {@code Async} forms without an executor) runs on the daemon's <em>callback executor</em>
  * ({@link TaskDaemon.Builder#callbackExecutor}), never on an engine thread, so a callback may block,
@@ -36,12 +42,65 @@ public final class TaskFuture extends CompletableFuture<Result> {
    * task id): the engine stops it and records it {@code CANCELLED}.
    */
   public TaskFuture(String taskId, Executor callbacks, java.util.function.Predicate<String> canceller) {
+    this(taskId, callbacks, canceller, null);
+  }
+
+  /**
+   * A future whose blocking waits first offer the waiting thread to the engine: {@code reader} is
+   * given the task id and the wait's deadline ({@link System#nanoTime()} based, {@link Long#MAX_VALUE}
+   * for none) and may read the task's answer on that thread, returning when it has it or when it
+   * leaves the wait to the engine's own threads. Engine use.
+   */
+  public TaskFuture(String taskId, Executor callbacks, java.util.function.Predicate<String> canceller,
+      java.util.function.ObjLongConsumer<String> reader) {
     this.taskId = taskId;
     this.callbacks = callbacks;
     this.canceller = canceller;
+    this.reader = reader;
   }
 
   private final java.util.function.Predicate<String> canceller;
+  private final java.util.function.ObjLongConsumer<String> reader;
+
+  /**
+   * Waits for the outcome. With the local {@code process} runtime the waiting thread may read its
+   * task's answer from the handler itself (one thread wake-up less per task); while it does, an
+   * interrupt is noticed once the handler answers or the attempt ends (at the latest when its
+   * timeout kills the instance), no later.
+   */
+  @Override
+  public Result get() throws InterruptedException, ExecutionException {
+    if (reader != null && !isDone()) {
+      reader.accept(taskId, Long.MAX_VALUE);
+    }
+    return super.get();
+  }
+
+  /**
+   * Waits at most {@code timeout} for the outcome. The waiting thread reads its task's answer itself
+   * (see {@link #get()}) only when this wait outlasts the attempt's own timeout, so it returns on time.
+   */
+  @Override
+  public Result get(long timeout, TimeUnit unit) throws InterruptedException, ExecutionException,
+      TimeoutException {
+    if (reader == null || isDone()) {
+      return super.get(timeout, unit);
+    }
+    long start = System.nanoTime();
+    long nanos = Math.max(0, unit.toNanos(timeout));
+    // A wait too long to fit the clock counts as one without a deadline.
+    reader.accept(taskId, nanos >= Long.MAX_VALUE / 2 ? Long.MAX_VALUE : start + nanos);
+    return super.get(Math.max(0, nanos - (System.nanoTime() - start)), TimeUnit.NANOSECONDS);
+  }
+
+  /** Waits for the outcome; the waiting thread may read its task's answer itself (see {@link #get()}). */
+  @Override
+  public Result join() {
+    if (reader != null && !isDone()) {
+      reader.accept(taskId, Long.MAX_VALUE);
+    }
+    return super.join();
+  }
 
   /**
    * Cancels the task, not only this future: a queued task leaves the queue, a running one has its

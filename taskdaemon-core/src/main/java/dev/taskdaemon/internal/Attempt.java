@@ -15,7 +15,8 @@ final class Attempt {
   volatile long mark = Long.MAX_VALUE;
   /** When the attempt times out ({@link #startNanos} plus the timeout). */
   long deadlineNanos;
-  boolean ended;
+  /** Written under the pool lock; read without it by a caller reading this attempt's answer. */
+  volatile boolean ended;
   /** The first stdout line skipped as a non-response during the attempt, with why; explains a timeout. */
   String firstSkipped;
 

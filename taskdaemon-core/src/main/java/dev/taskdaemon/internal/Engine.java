@@ -412,7 +412,7 @@ public final class Engine {
     Instant notBefore = o.notBefore() != null && o.notBefore().isAfter(now) ? o.notBefore() : null;
     String id = o.taskId() != null ? o.taskId() : newTaskId();
     Accepted a = new Accepted(id);
-    TaskFuture f = new TaskFuture(id, callbacks, this::cancel);
+    TaskFuture f = new TaskFuture(id, callbacks, this::cancel, this::callerRead);
     PendingTask t = new PendingTask(Task.ofJson(id, pool.name, data, 1), o.priority(), seq.incrementAndGet(), f,
         o.maxRetries(), o.timeout(), 0);
     if (live.putIfAbsent(id, t) != null || !ledger.insertOne(StoredTask.newTask(id, pool.name, data, o.priority(),
@@ -769,6 +769,22 @@ public final class Engine {
       pools.get(t.first.taskType()).backlog = true;
       loop.wakeAt(due);
     });
+  }
+
+  /**
+   * A thread is about to wait for task {@code id}'s future (deadline in {@link System#nanoTime()},
+   * {@link Long#MAX_VALUE} for none): the pool may let it read the answer itself (see {@link
+   * Pool#callerRead}). In-memory store only: with a durable store the future completes on the writer
+   * thread anyway.
+   */
+  private void callerRead(String id, long deadline) {
+    PendingTask t = live.get(id);
+    if (t != null) {
+      Pool p = pools.get(t.first.taskType());
+      if (p != null) {
+        p.callerRead(t, deadline);
+      }
+    }
   }
 
   /** Records a task's outcome, then completes its future. */

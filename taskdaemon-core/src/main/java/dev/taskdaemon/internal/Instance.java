@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 
 /**
@@ -32,12 +33,39 @@ final class Instance {
   final CountDownLatch stdoutDone = new CountDownLatch(1);
   private final LineReader stdout;
   private final Logger handlerLog;
-  private Thread stdoutThread;
+  Thread stdoutThread;
   private Thread stderrThread;
   /** A non-response line was logged at WARN already; later ones go to DEBUG. Reader thread only. */
   private boolean warnedSkip;
 
+  /**
+   * Who reads stdout (see CONCURRENCY.md, "stdout ownership"). Written under pool.lock only, read
+   * without it by the dedicated thread while it waits for the role.
+   */
+  volatile int stdoutOwner = BY_THREAD;
+  /** The dedicated thread reads (or is about to). */
+  static final int BY_THREAD = 0;
+  /** Nobody reads: the instance is idle and the dedicated thread parked. */
+  static final int PARKED = 1;
+  /** A dispatching thread checks the idle pipe before writing a request. */
+  static final int SENDING = 2;
+  /** The request is written; the thread that submitted the task is expected to read the answer. */
+  static final int AWAITING_CALLER = 3;
+  /** A thread waiting for its task's outcome reads. */
+  static final int BY_CALLER = 4;
+  /** Whether callers may read for themselves: local process pipes only. */
+  final boolean callerReads;
+
   // Guarded by pool.lock.
+  /** A caller waited for a task of this instance and wants to read the next answer itself. */
+  boolean callerWanted;
+  /**
+   * Idle output was found in the pipe while nobody read it: the dedicated thread reads it, as idle
+   * output, before the instance gets a task. Volatile for that thread's check after each line.
+   */
+  volatile boolean strayPending;
+  /** When {@link #AWAITING_CALLER} began (engine nanos), for the sweep that hands unread answers back. */
+  long awaitingSince;
   InstanceState state = InstanceState.STARTING;
   Attempt current;
   /** A watchdog timer is scheduled for this instance (see Pool.armWatchdogLocked). */
@@ -66,6 +94,7 @@ final class Instance {
     this.stdout = new LineReader(process.stdout(), maxLineBytes);
     this.handlerLog = handlerLog;
     this.startedNanos = startedNanos;
+    this.callerReads = process instanceof ProcessRuntime.LocalProcess;
   }
 
   void startThreads(String daemonName) {
@@ -98,34 +127,20 @@ final class Instance {
   }
 
   private void readStdout() {
+    READING.set(Boolean.TRUE);
     try {
       while (true) {
+        while (stdoutOwner != BY_THREAD) {
+          // Given away: a caller reads, or nobody needs to while the instance is idle.
+          LockSupport.park(this);
+        }
         int len = stdout.readLine();
         if (len == LineReader.EOF) {
           break;
         }
-        try {
-          if (len == LineReader.TOO_LONG) {
-            pool.onLineTooLong(this);
-            continue; // drain until the instance is gone; nothing it writes counts any more
-          }
-          byte[] buf = stdout.buffer();
-          int off = stdout.lineStart();
-          long at = stdout.lineStartPosition();
-          Codec.Line line = Codec.decodeLine(buf, off, len);
-          if (line instanceof Codec.Response r) {
-            pool.onResponse(this, r, at, len);
-          } else {
-            Codec.Skipped s = (Codec.Skipped) line;
-            String preview = preview(buf, off, len);
-            logSkipped(s, preview);
-            pool.onSkipped(this, s, preview, at);
-          }
-        } catch (VirtualMachineError e) {
-          throw e;
-        } catch (Throwable e) {
-          // A bug in the engine must not stop the reader: the instance's tasks would never end.
-          pool.log.error("handler '{}' instance {}: failed to handle a stdout line", pool.name, name, e);
+        handleLine(len, true);
+        if (strayPending && stdoutOwner == BY_THREAD) {
+          pool.strayRead(this);
         }
       }
     } catch (IOException e) {
@@ -136,6 +151,96 @@ final class Instance {
       stdoutDone.countDown();
       pool.onStdoutEnd(this);
     }
+  }
+
+  /** Handles one line the stdout reader returned; the same whichever thread read it. */
+  private void handleLine(int len, boolean readerThread) {
+    try {
+      if (len == LineReader.TOO_LONG) {
+        pool.onLineTooLong(this);
+        return; // the reader drains until the instance is gone; nothing it writes counts any more
+      }
+      byte[] buf = stdout.buffer();
+      int off = stdout.lineStart();
+      long at = stdout.lineStartPosition();
+      Codec.Line line = Codec.decodeLine(buf, off, len);
+      if (line instanceof Codec.Response r) {
+        pool.onResponse(this, r, at, len, readerThread);
+      } else {
+        Codec.Skipped s = (Codec.Skipped) line;
+        String preview = preview(buf, off, len);
+        logSkipped(s, preview);
+        pool.onSkipped(this, s, preview, at);
+      }
+    } catch (VirtualMachineError e) {
+      throw e;
+    } catch (Throwable e) {
+      // A bug in the engine must not stop the reader: the instance's tasks would never end.
+      pool.log.error("handler '{}' instance {}: failed to handle a stdout line", pool.name, name, e);
+    }
+  }
+
+  /**
+   * Reads stdout on a caller's thread, which holds the role ({@link #BY_CALLER}), until attempt {@code a}
+   * has ended; then gives the role back. The end of stdout, an over-long line and a read error are left
+   * to the dedicated thread, which meets them again and handles them as always.
+   */
+  void readFor(Attempt a) {
+    READING.set(Boolean.TRUE);
+    try {
+      while (!a.ended) {
+        int len = stdout.readLine();
+        if (len == LineReader.EOF) {
+          return;
+        }
+        handleLine(len, false);
+        if (len == LineReader.TOO_LONG) {
+          return;
+        }
+      }
+    } catch (IOException e) {
+      pool.log.debug("handler '{}' instance {}: stdout read failed on a waiting caller's thread: {}", pool.name, name,
+          e.toString());
+    } finally {
+      READING.remove();
+      pool.releaseStdout(this);
+    }
+  }
+
+  /**
+   * Set on a thread while it reads an instance's stdout (its reader thread, or a caller reading for
+   * itself): such a thread never takes another instance's role, which would leave its own unread.
+   */
+  static final ThreadLocal<Boolean> READING = new ThreadLocal<>();
+
+  /**
+   * True if a complete line waits in the pipe or the buffer; reads what the pipe holds, without
+   * blocking. Only the role's holder may ask.
+   */
+  boolean pipeHoldsLine() {
+    if (!stdout.hasBuffered() && stdout.unread() == 0) {
+      return false;
+    }
+    try {
+      return stdout.fillAvailable();
+    } catch (IOException e) {
+      return false; // whoever reads next meets the failure again
+    }
+  }
+
+  /** True if a complete line waits in the buffer. Only the role's holder may ask. */
+  boolean bufferHoldsLine() {
+    return stdout.hasBufferedLine();
+  }
+
+  /** True if bytes the instance wrote wait in the reader's buffer. Only the role's holder may ask. */
+  boolean hasUnconsumedOutput() {
+    return stdout.hasBuffered();
+  }
+
+  /** Bytes in the pipe not read yet. Only the role's holder may ask (the stream's monitor is the reader's). */
+  int unreadInPipe() {
+    return stdout.unread();
   }
 
   private void logSkipped(Codec.Skipped s, String preview) {

@@ -126,18 +126,18 @@ final class InstanceSlots {
     }
   }
 
-  /** Slots whose instance is idle, in slot order. */
+  /** Slots whose instance is idle and has no idle output left to read, in slot order. */
   int[] idle() {
     int n = 0;
     for (Instance i : slots) {
-      if (i != null && i.state == InstanceState.IDLE) {
+      if (i != null && i.state == InstanceState.IDLE && !i.strayPending) {
         n++;
       }
     }
     int[] idle = new int[n];
     n = 0;
     for (int s = 0; s < slots.length; s++) {
-      if (slots[s] != null && slots[s].state == InstanceState.IDLE) {
+      if (slots[s] != null && slots[s].state == InstanceState.IDLE && !slots[s].strayPending) {
         idle[n++] = s;
       }
     }

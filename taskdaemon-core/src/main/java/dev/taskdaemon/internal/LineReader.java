@@ -6,7 +6,8 @@ import java.util.Arrays;
 
 /**
  * Splits a byte stream into {@code \n}-terminated lines without ever holding more than {@code
- * maxLine} bytes of one line (plus one read chunk). Not thread-safe: one reader thread owns it.
+ * maxLine} bytes of one line (plus one read chunk). Not thread-safe: one thread at a time owns it, and
+ * a hand-over to another thread needs a happens-before edge (the engine hands it over under its pool lock).
  */
 public final class LineReader {
   /** {@link #readLine()} result: the stream ended. */
@@ -124,6 +125,30 @@ public final class LineReader {
       }
     }
     return indexOfNewline() >= 0;
+  }
+
+  /** True if bytes read from the stream are buffered and not yet returned as lines. */
+  public boolean hasBuffered() {
+    return start < end;
+  }
+
+  /** True if a complete line is buffered: {@link #readLine()} would return it without reading. */
+  public boolean hasBufferedLine() {
+    for (int i = start; i < end; i++) {
+      if (buf[i] == '\n') {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Bytes the stream holds that were not read yet, without blocking; 0 when that cannot be told. */
+  public int unread() {
+    try {
+      return Math.max(0, in.available());
+    } catch (IOException e) {
+      return 0;
+    }
   }
 
   /** Calls {@code visitor} with each complete line that is buffered but not yet consumed. */

@@ -73,6 +73,14 @@ final class MemoryTaskQueue implements TaskQueue {
   }
 
   @Override
+  public void putBack(PendingTask t) {
+    ready.add(t);
+    if (t.attempt == t.firstAttempt) {
+      admitted++;
+    }
+  }
+
+  @Override
   public PendingTask poll(long nowNanos) {
     PendingTask w;
     while ((w = waiting.peek()) != null && nowNanos - w.dueNanos >= 0) {

@@ -24,6 +24,8 @@ final class PendingTask {
   long dueNanos;
   /** Set, under the pool lock, by whichever path reaches the terminal outcome (or the release) first. */
   boolean finished;
+  /** The attempt in flight, or null. Guarded by the pool lock. */
+  Attempt running;
   /** Cancelled before it was admitted to the queue. Guarded by the pool lock. */
   boolean cancelled;
   /**

@@ -17,9 +17,11 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
@@ -39,6 +41,18 @@ final class Pool implements HandlerPool {
   private static final Duration STDOUT_AFTER_EXIT = Duration.ofMillis(250);
   /** Requests up to this size are written by the dispatching thread itself (Linux pipes hold 64 KiB). */
   private static final int INLINE_WRITE_MAX = 16 * 1024;
+  /**
+   * How long an answer the submitting thread was expected to read may wait for it before the
+   * instance's own reader thread takes over (see {@link #sweep}).
+   */
+  static final Duration CALLER_GRACE = Duration.ofMillis(1);
+  /**
+   * A timed wait reads for itself only when it outlasts the attempt's timeout by this much: the
+   * watchdog, the kill and the end of stdout that ends the caller's read all fit in it.
+   */
+  static final Duration CALLER_READ_MARGIN = Duration.ofSeconds(5);
+  /** This thread waited for the outcome of a task it had just submitted: it will likely do so again. */
+  private static final ThreadLocal<Boolean> WAITS_FOR_ITS_TASKS = new ThreadLocal<>();
 
   final Engine engine;
   final HandlerSpec spec;
@@ -72,6 +86,8 @@ final class Pool implements HandlerPool {
   volatile boolean backlog;
   /** The window ran low while {@link #backlog} was set: the store loop should claim. */
   volatile boolean feedRequested;
+  /** A sweep of answers waiting for their callers is scheduled. */
+  private boolean sweepArmed;
   /** A dispatch is scheduled for this scheduler time (the earliest waiting retry). */
   private long retryWakeAt = Long.MAX_VALUE;
   /** The rolling restart in progress: completes when the standby of its slot took over, or failed. */
@@ -223,7 +239,7 @@ final class Pool implements HandlerPool {
       finish(t, t.first, new Result.Failure(unhealthy, false, Result.Failure.Kind.UNAVAILABLE));
       return Offer.ADMITTED;
     }
-    dispatch();
+    dispatch(t);
     return Offer.ADMITTED;
   }
 
@@ -238,6 +254,14 @@ final class Pool implements HandlerPool {
    * released.
    */
   void dispatch() {
+    dispatch(null);
+  }
+
+  /**
+   * {@link #dispatch()} on the thread that submits {@code mine}: if this thread is in the habit of
+   * waiting for its tasks, {@code mine}'s answer is left in the pipe for it to read (see {@link #send}).
+   */
+  private void dispatch(PendingTask mine) {
     while (true) {
       int[] idle;
       int prev;
@@ -261,7 +285,7 @@ final class Pool implements HandlerPool {
       int slot = idle.length == 1 ? idle[0] : select(idle, size, prev);
       Attempt attempt = claim(slot);
       if (attempt != null) {
-        send(attempt);
+        send(attempt, mine != null && attempt.pending == mine && WAITS_FOR_ITS_TASKS.get() != null);
       } else if (waitingForSlot) {
         return;
       }
@@ -328,6 +352,7 @@ final class Pool implements HandlerPool {
       Attempt attempt = new Attempt(t, t.task(t.attempt), inst, now);
       attempt.deadlineNanos = now + timeoutOf(t).toNanos();
       inst.current = attempt;
+      t.running = attempt;
       inFlight.add(attempt);
       armWatchdogLocked(inst);
       return attempt;
@@ -400,13 +425,47 @@ final class Pool implements HandlerPool {
     return idle[0];
   }
 
-  private void send(Attempt a) {
+  private void send(Attempt a, boolean callerWillRead) {
     try {
-      engine.events.attemptStarted(a.task, a.instance.name);
+      Instance inst = a.instance;
+      boolean own = false;
+      // PARKED is set under the lock before the instance went idle, so the claim saw it: only then is
+      // the lock taken again (async traffic never parks a reader and pays nothing here).
+      if (inst.callerReads && inst.stdoutOwner == Instance.PARKED) {
+        lock.lock();
+        try {
+          // Nobody reads an idle instance whose last caller read for itself: this thread takes the
+          // role for as long as it checks the pipe and writes, then hands it on.
+          if (inst.stdoutOwner == Instance.PARKED && inst.current == a && !a.ended) {
+            inst.stdoutOwner = Instance.SENDING;
+            own = true;
+          }
+        } finally {
+          lock.unlock();
+        }
+      }
+      long mark;
+      if (own) {
+        // Whatever the instance wrote while idle and nobody read is still in the pipe. A complete
+        // line there is idle output, handled as it always was (out of sync if it is a response),
+        // never this task's answer or its failure: the task goes back and another instance (or this
+        // one, once its reader has read the line) takes it.
+        if (inst.pipeHoldsLine()) {
+          giveBack(a);
+          return;
+        }
+        mark = inst.receivedBytes() + inst.unreadInPipe();
+      } else {
+        mark = inst.receivedBytes();
+      }
+      engine.events.attemptStarted(a.task, inst.name);
       engine.started(a.pending, a.task.attempt());
       byte[] line = Codec.request(a.task.taskId(), quotedType, a.task.taskDataBytes(), a.task.attempt());
       // Whatever the instance wrote before this point can never be this attempt's answer.
-      a.mark = a.instance.receivedBytes();
+      a.mark = mark;
+      if (own) {
+        handOnStdout(a, callerWillRead);
+      }
       if (line.length <= INLINE_WRITE_MAX) {
         // The instance is idle, so its stdin pipe is empty: a line this short fits the pipe buffer and
         // the write returns at once. Handing it to an I/O thread cost a thread wake-up per task.
@@ -422,6 +481,9 @@ final class Pool implements HandlerPool {
       Instance inst = a.instance;
       lock.lock();
       try {
+        if (inst.stdoutOwner == Instance.SENDING) {
+          giveToThreadLocked(inst);
+        }
         if (a.ended) {
           return;
         }
@@ -433,6 +495,209 @@ final class Pool implements HandlerPool {
       afterRetire(inst, false);
       afterAttempt(a, new Result.Failure("handler '" + name + "': the engine could not send task " + a.task.taskId()
           + " to instance " + inst.name + ": " + e, false, Result.Failure.Kind.PROTOCOL));
+    }
+  }
+
+  /**
+   * The request of {@code a} is about to be written (its mark set) by the thread that holds the stdout
+   * role ({@link Instance#SENDING}): leaves the answer for the submitting thread when it is expected to
+   * wait for it (and arms the sweep that hands it on if it does not come), else wakes the instance's
+   * reader thread.
+   */
+  private void handOnStdout(Attempt a, boolean callerWillRead) {
+    Instance inst = a.instance;
+    lock.lock();
+    try {
+      if (callerWillRead && !stopped && inst.state == InstanceState.BUSY && inst.current == a && !a.ended) {
+        inst.stdoutOwner = Instance.AWAITING_CALLER;
+        inst.awaitingSince = engine.nanoTime();
+        armSweepLocked();
+      } else {
+        // A task nobody will read for: the instance's answers go back to its reader thread, which
+        // stays in read() between tasks, until a caller asks again.
+        inst.callerWanted = false;
+        giveToThreadLocked(inst);
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * An attempt claimed but never sent (its instance had idle output nobody had read yet): not an
+   * attempt at all. The task goes back to its place in the queue; the instance's reader thread reads
+   * the idle output, and the instance takes tasks again once it has (see {@link #strayRead}).
+   */
+  private void giveBack(Attempt a) {
+    Instance inst = a.instance;
+    boolean back = false;
+    lock.lock();
+    try {
+      if (!a.ended && inst.current == a) {
+        endAttemptLocked(a);
+        if (inst.state == InstanceState.BUSY) {
+          slots.move(inst, InstanceState.BUSY, InstanceState.IDLE);
+        }
+        queue.putBack(a.pending);
+        back = true;
+      }
+      inst.strayPending = true;
+      inst.callerWanted = false;
+      giveToThreadLocked(inst);
+    } finally {
+      lock.unlock();
+    }
+    log.debug("handler '{}' instance {}: idle output waits in its stdout; read before it gets task {}", name,
+        inst.name, a.task.taskId());
+    if (back) {
+      dispatch();
+    }
+  }
+
+  /**
+   * The reader thread has read a line while idle output was pending; once no complete line is left the
+   * instance takes tasks again (a partial line left stays what it is: output from before any later
+   * request, never its answer). Reader thread.
+   */
+  void strayRead(Instance inst) {
+    if (inst.bufferHoldsLine()) {
+      return;
+    }
+    lock.lock();
+    try {
+      inst.strayPending = false;
+    } finally {
+      lock.unlock();
+    }
+    dispatch();
+  }
+
+  /** The instance's reader thread takes the stdout role; it may be parked. Lock held (unpark does not block). */
+  private void giveToThreadLocked(Instance inst) {
+    inst.stdoutOwner = Instance.BY_THREAD;
+    if (inst.stdoutThread != null) {
+      LockSupport.unpark(inst.stdoutThread);
+    }
+  }
+
+  /** A parked or waiting stdout goes back to the reader thread: the instance ends or the pool stops. Lock held. */
+  private void reclaimStdoutLocked(Instance inst) {
+    if (inst.stdoutOwner == Instance.PARKED || inst.stdoutOwner == Instance.AWAITING_CALLER) {
+      giveToThreadLocked(inst);
+    }
+  }
+
+  private void armSweepLocked() {
+    if (!sweepArmed) {
+      sweepArmed = true;
+      engine.schedule(this::sweep, CALLER_GRACE);
+    }
+  }
+
+  /**
+   * Hands answers that their submitting threads did not come to read within {@link #CALLER_GRACE}
+   * (the thread went on to other work: it dropped the future or chained a callback) to the instances'
+   * reader threads, and stops expecting callers there. One timer per pool, re-armed only while such
+   * answers are young, so a steady stream of waiting callers costs one scheduler wake-up per grace
+   * period, not one per task. Scheduler thread: takes the lock and unparks, never blocks.
+   */
+  private void sweep() {
+    lock.lock();
+    try {
+      sweepArmed = false;
+      long now = engine.nanoTime();
+      boolean young = false;
+      for (Instance inst : slots.all()) {
+        if (inst.stdoutOwner == Instance.AWAITING_CALLER) {
+          if (now - inst.awaitingSince >= CALLER_GRACE.toNanos()) {
+            inst.callerWanted = false;
+            giveToThreadLocked(inst);
+          } else {
+            young = true;
+          }
+        }
+      }
+      if (young && !stopped) {
+        armSweepLocked();
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * A thread is about to wait for task {@code t} (deadline in {@link System#nanoTime()}, {@link
+   * Long#MAX_VALUE} for none). If the task's answer was left for it, it reads the instance's stdout
+   * itself until the attempt ends (the raw loop's two thread wake-ups per task instead of three). It
+   * declines when it could not honour its wait: an interrupted thread, a virtual thread (a pipe read
+   * would pin its carrier), a fork-join worker, a thread already reading stdout, or a timed wait shorter than the attempt's timeout plus {@link
+   * #CALLER_READ_MARGIN} (the read cannot be cut short). Otherwise it marks the instance so that the
+   * next answer is left for a caller.
+   */
+  void callerRead(PendingTask t, long deadline) {
+    Thread me = Thread.currentThread();
+    Attempt a;
+    Instance take = null;
+    lock.lock();
+    try {
+      a = t.running;
+      if (a == null || a.ended || stopped || !a.instance.callerReads) {
+        return;
+      }
+      Instance inst = a.instance;
+      // A fork-join worker blocked in a read would not be compensated for, as join() compensates it.
+      boolean fits = !me.isInterrupted() && !isVirtual(me) && !(me instanceof ForkJoinWorkerThread)
+          && Instance.READING.get() == null
+          && (deadline == Long.MAX_VALUE || deadline - System.nanoTime()
+              - Math.max(0, a.deadlineNanos - engine.nanoTime()) >= CALLER_READ_MARGIN.toNanos());
+      if (!fits) {
+        if (inst.stdoutOwner == Instance.AWAITING_CALLER && inst.current == a) {
+          giveToThreadLocked(inst);
+        }
+        return;
+      }
+      if (inst.stdoutOwner == Instance.AWAITING_CALLER && inst.current == a) {
+        inst.stdoutOwner = Instance.BY_CALLER;
+        take = inst;
+      } else if (queue.ready() == 0) {
+        // Not while tasks queue up: a busy instance goes from one task to the next, and its reader
+        // thread, already in read(), reads those answers for one wake-up each.
+        inst.callerWanted = true;
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (WAITS_FOR_ITS_TASKS.get() == null) {
+      WAITS_FOR_ITS_TASKS.set(Boolean.TRUE);
+    }
+    if (take != null) {
+      take.readFor(a);
+    }
+  }
+
+  private static boolean isVirtual(Thread t) {
+    // Thread.isVirtual() is not in Java 17.
+    return t.getClass().getName().equals("java.lang.VirtualThread");
+  }
+
+  /**
+   * A caller's read has ended (its attempt ended, or it met what only the reader thread handles). The
+   * role stays unowned while the instance is idle and callers read for themselves, else it goes back
+   * to the reader thread. Caller's thread, holding the role.
+   */
+  void releaseStdout(Instance inst) {
+    lock.lock();
+    try {
+      if (!stopped && inst.state == InstanceState.IDLE && inst.callerWanted && !inst.hasUnconsumedOutput()) {
+        inst.stdoutOwner = Instance.PARKED;
+      } else {
+        if (inst.state == InstanceState.BUSY) {
+          inst.callerWanted = false; // it went on to a queued task: saturated, its reader thread serves best
+        }
+        giveToThreadLocked(inst);
+      }
+    } finally {
+      lock.unlock();
     }
   }
 
@@ -450,8 +715,11 @@ final class Pool implements HandlerPool {
 
   // ---------------------------------------------------------------- what instances write
 
-  /** A response line that starts at stdout offset {@code at}. Reader thread. */
-  void onResponse(Instance inst, Codec.Response response, long at, int len) {
+  /**
+   * A response line that starts at stdout offset {@code at}, read by the instance's reader thread
+   * ({@code readerThread}) or by a caller holding the stdout role.
+   */
+  void onResponse(Instance inst, Codec.Response response, long at, int len, boolean readerThread) {
     Attempt a = null;
     String outOfSync = null;
     boolean startup = false;
@@ -487,6 +755,12 @@ final class Pool implements HandlerPool {
               retireNow = true;
             } else {
               slots.move(inst, InstanceState.BUSY, InstanceState.IDLE);
+              if (readerThread && inst.callerWanted && inst.stdoutOwner == Instance.BY_THREAD
+                  && queue.ready() == 0 && !inst.hasUnconsumedOutput()) {
+                // A caller read for itself lately: leave the idle pipe unread, so that the next
+                // caller can read its answer (the reader parks instead of reading).
+                inst.stdoutOwner = Instance.PARKED;
+              }
             }
           }
           break;
@@ -612,6 +886,12 @@ final class Pool implements HandlerPool {
 
   /** The process ended (JDK process-reaper thread or the runtime's own): must not block. */
   void onProcessExit(Instance inst, Integer code) {
+    lock.lock();
+    try {
+      reclaimStdoutLocked(inst); // the reader thread reads what is left, then the end
+    } finally {
+      lock.unlock();
+    }
     engine.execute(() -> {
       if (!inst.awaitStdout(STDOUT_AFTER_EXIT)) {
         // The handler is gone but its stdout is still open: a child of its inherited it. Answers
@@ -727,6 +1007,9 @@ final class Pool implements HandlerPool {
     if (a.instance.current == a) {
       a.instance.current = null;
     }
+    if (a.pending.running == a) {
+      a.pending.running = null;
+    }
     changed.signalAll();
   }
 
@@ -736,6 +1019,7 @@ final class Pool implements HandlerPool {
       inst.retiredFor = reason;
     }
     slots.move(inst, inst.state, InstanceState.RETIRING);
+    reclaimStdoutLocked(inst); // its reader drains it to its end
     int slot = inst.info.slot();
     Instance next = slots.standby(slot);
     if (next != null && next.proven && slots.promote(slot) != null) {
@@ -1016,6 +1300,7 @@ final class Pool implements HandlerPool {
         if (inst.state != InstanceState.RETIRING && inst.state != InstanceState.DEAD) {
           slots.move(inst, inst.state, InstanceState.RETIRING);
         }
+        reclaimStdoutLocked(inst);
       }
       changed.signalAll();
     } finally {

@@ -36,6 +36,12 @@ interface TaskQueue {
   /** Puts a task back for its next attempt, ready at {@code t.dueNanos}. Never refused for capacity. */
   void retry(PendingTask t);
 
+  /**
+   * Returns a task that {@link #poll} gave out but that was never sent, to its place in the order, with
+   * the room it held. Never refused for capacity: the room was its own a moment ago.
+   */
+  void putBack(PendingTask t);
+
   /** Removes and returns the next task ready at {@code nowNanos}, or null when none is. */
   PendingTask poll(long nowNanos);
 
