@@ -202,7 +202,9 @@ class CallerReadsTest {
       AtomicReference<Thread> t = new AtomicReference<>();
       AtomicReference<TaskFuture> task = new AtomicReference<>();
       Future<Boolean> interrupted = caller(daemon, "h", t, () -> {
-        TaskFuture f = daemon.submit("h", Map.of("n", 1));
+        // Slow, so that its answer cannot be in (read by the engine's thread) before get() is called:
+        // get() of a completed future returns its value whatever the interrupt flag says.
+        TaskFuture f = daemon.submit("h", Map.of("op", "slow"));
         task.set(f);
         Thread.currentThread().interrupt();
         try {
