@@ -25,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class BenchmarksSmokeTest {
   private static final List<String> TARGETS = List.of("target_throughput", "target_latency", "target_p99",
+      "target_matrix_min",
       "target_payload_10kb_encoded", "target_payload_1mb_encoded", "target_payload_1mb_encoded_read",
       "target_payload_10mb_encoded", "target_payload_10mb_encoded_read", "target_memory",
       "target_docker_runtime", "target_warm_pool", "target_docker_api", "target_docker_api_vs_cli",
@@ -120,7 +121,7 @@ class BenchmarksSmokeTest {
       assertRatio(r);
     }
     assertThat(ids).containsExactly("pipe_i1_s1", "pipe_i4_s1", "pipe_i4_s1_callback", "target_throughput",
-        "target_latency", "target_p99",
+        "target_latency", "target_p99", "target_matrix_min",
         "payload_100b", "payload_100b_encoded", "payload_10kb", "payload_10kb_encoded", "payload_1mb",
         "payload_1mb_encoded", "payload_1mb_read", "payload_1mb_encoded_read", "payload_10mb",
         "payload_10mb_encoded", "payload_10mb_read", "payload_10mb_encoded_read",

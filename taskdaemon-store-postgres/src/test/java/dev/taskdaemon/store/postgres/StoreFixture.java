@@ -21,7 +21,8 @@ import java.util.UUID;
 /** Stores opened on the shared test server, closed by {@link #close()}; small helpers the tests share. */
 final class StoreFixture implements AutoCloseable {
   final Instant t0 = Instant.now().truncatedTo(ChronoUnit.MILLIS);
-  private final List<TaskStore> opened = new ArrayList<>();
+  /** Tests open stores from several threads at once (hosts racing to migrate one schema). */
+  private final List<TaskStore> opened = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   static String uniqueDaemon(String prefix) {
     return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
