@@ -1,7 +1,5 @@
 package dev.taskdaemon.benchmarks.internal;
 
-import dev.taskdaemon.internal.Json;
-
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -321,7 +319,7 @@ public final class BenchmarkRun {
         JsonNode data = Payloads.ofSize(size);
         byte[] request = Payloads.requestLine(data);
         byte[] expected = Payloads.expectedResponse(request);
-        byte[] json = Json.mapper().writeValueAsBytes(data);
+        byte[] json = new ObjectMapper().writeValueAsBytes(data);
         // Large payloads take tens of milliseconds each: measure a count, not only a time.
         long min = size >= 1024 * 1024 ? s.payloadMinOps() : 1;
         String id = "payload_" + sizeId(size);

@@ -1,7 +1,6 @@
 package dev.taskdaemon.benchmarks.internal;
 
 import dev.taskdaemon.RawJson;
-import dev.taskdaemon.internal.Json;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.taskdaemon.HandlerSpec;
@@ -16,6 +15,9 @@ import java.util.function.Consumer;
 /** A daemon with one echo handler, driven through its public API as a host application would. */
 final class EngineLoad implements AutoCloseable {
   private static final Duration TASK_BOUND = Duration.ofMinutes(2);
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper READ =
+      new com.fasterxml.jackson.databind.ObjectMapper();
 
   final TaskDaemon daemon;
   private final AtomicLong calls = new AtomicLong();
@@ -71,7 +73,7 @@ final class EngineLoad implements AutoCloseable {
       boolean full = (calls.getAndIncrement() & 1023) == 0;
       if (read) {
         JsonNode tree = r.json();
-        if (!tree.isObject() || (full && !tree.equals(Json.mapper().readTree(json)))) {
+        if (!tree.isObject() || (full && !tree.equals(READ.readTree(json)))) {
           throw new IllegalStateException("the echo handler returned other data than it was given");
         }
       } else {
