@@ -17,9 +17,10 @@ import java.util.Objects;
  * written again: for payloads of megabytes that encoding costs more than the pipe's whole round trip.
  *
  * <p>The text is checked once, here: it must be exactly one JSON value in well-formed UTF-8, strict
- * (no comments, no trailing commas, no raw control characters inside strings). Line breaks between
- * tokens are allowed (pretty-printed JSON) and sent as spaces, since a request is one line. Nested in
- * other data (a map value, a record component) it is written as the JSON it holds.
+ * (no comments, no trailing commas, no raw control characters inside strings). A leading byte order
+ * mark is dropped, and line breaks between tokens (pretty-printed JSON) are sent as spaces, since a
+ * request is one line. Nested in other data (a map value, a record component) it is written as the
+ * JSON it holds.
  *
  * <p>Immutable once made; equal when the texts are byte for byte equal.
  */
@@ -31,8 +32,8 @@ public final class RawJson implements JsonSerializable {
   }
 
   /**
-   * JSON text given as UTF-8 bytes. The array is not copied when it is sent as it is (no line break
-   * between tokens): the caller must not change it afterwards.
+   * JSON text given as UTF-8 bytes. The array is not copied when it is sent as it is (no byte order
+   * mark, no line break between tokens): the caller must not change it afterwards.
    *
    * @throws IllegalArgumentException when it is not one well-formed JSON value, naming what is wrong
    *     and at which byte

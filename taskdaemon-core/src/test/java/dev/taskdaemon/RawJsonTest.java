@@ -138,6 +138,18 @@ class RawJsonTest {
   }
 
   @Test
+  void aLeadingByteOrderMark_isDropped_soTheRequestLineStaysJson() throws Exception {
+    byte[] withBom = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF, '{', '"', 'a', '"', ':', '1', '}'};
+    assertThat(RawJson.of(withBom).utf8()).isEqualTo("{\"a\":1}".getBytes(StandardCharsets.UTF_8));
+    Path log = dir.resolve("requests");
+    try (TaskDaemon daemon = daemon(log)) {
+      Result r = Sh.get(daemon.submit("echo", RawJson.of(withBom)));
+      assertThat(r.json().get("task_data")).isEqualTo(JSON.readTree("{\"a\":1}"));
+    }
+    assertThat(Files.readString(log, StandardCharsets.UTF_8)).contains("\"task_data\":{\"a\":1},");
+  }
+
+  @Test
   void equalityIsByText_andToStringShowsIt() throws Exception {
     assertThat(RawJson.of("[1, 2]")).isEqualTo(RawJson.of("[1, 2]")).hasSameHashCodeAs(RawJson.of("[1, 2]"));
     assertThat(RawJson.of("[1, 2]")).isNotEqualTo(RawJson.of("[1,2]"));

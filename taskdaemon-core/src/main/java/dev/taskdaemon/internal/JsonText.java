@@ -26,12 +26,17 @@ public final class JsonText {
 
   /**
    * The bytes to send for {@code utf8}: the same array when it is one well-formed JSON value in UTF-8
-   * that fits on one line, or a copy in which each raw CR and LF between tokens became a space (JSON
-   * treats both as whitespace, so the value is the same).
+   * that fits on one line, or a copy without a leading byte order mark and in which each raw CR and LF
+   * between tokens became a space (JSON treats both as whitespace, so the value is the same).
    *
    * @throws IllegalArgumentException naming what is wrong and where
    */
   public static byte[] requestValue(byte[] utf8) {
+    if (utf8.length >= 3 && (utf8[0] & 0xFF) == 0xEF && (utf8[1] & 0xFF) == 0xBB && (utf8[2] & 0xFF) == 0xBF) {
+      // A byte order mark, as files saved by some editors start: the parser skips it, but inside a
+      // request line it would make the handler's JSON invalid.
+      utf8 = java.util.Arrays.copyOfRange(utf8, 3, utf8.length);
+    }
     ResponseScanner sc = new ResponseScanner(utf8, 0, utf8.length);
     boolean lineBreak;
     if (sc.scanValue()) {
