@@ -291,6 +291,7 @@ final class InstanceLifecycle {
       pool.lock.unlock();
     }
     String failure = null;
+    boolean emptied;
     try {
       launch(slot, probe, false);
     } catch (Throwable e) {
@@ -302,6 +303,9 @@ final class InstanceLifecycle {
       pool.lock.lock();
       try {
         pool.launching.remove(slot);
+        // The instance just launched may already have died: its death found this launch still marked
+        // and left the replacement to it. Without this check the slot stayed empty for good.
+        emptied = pool.slots.get(slot) == null;
       } finally {
         pool.lock.unlock();
       }
@@ -310,6 +314,8 @@ final class InstanceLifecycle {
       log.warn("handler '{}' could not start an instance in slot {}: {}", name, slot, failure);
       onStartFailure("its instances cannot be started: " + failure);
       scheduleReplacement(slot);
+    } else if (emptied) {
+      scheduleReplacement(slot); // does nothing when the slot is stopped, shrunk away or taken again
     }
   }
 
