@@ -135,7 +135,9 @@ class CallerReadsTest {
       // The replacement serves the next task.
       TaskFuture next = daemon.submit("h", Map.of("n", 1));
       assertThat(Sh.echoedId(Sh.get(next))).isEqualTo(next.taskId());
-      assertThat(rec.exited).contains("h-0: timed out");
+      // Listener events arrive on their own thread, after the futures may have completed.
+      Awaitility.await().atMost(Duration.ofSeconds(10))
+          .untilAsserted(() -> assertThat(rec.exited).contains("h-0: timed out"));
     }
   }
 
@@ -159,6 +161,8 @@ class CallerReadsTest {
       Result r = dying.get(60, TimeUnit.SECONDS);
       assertThat(Sh.echoedId(r)).isEqualTo(id.get());
       assertThat(echoedAttempt(r)).isEqualTo("2");
+      // Listener events arrive on their own thread, after the future may have completed.
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> rec.completions.containsKey(id.get()));
       assertThat(rec.exited).anySatisfy(e -> assertThat(e).contains("exited with code 3"));
       assertThat(rec.completions.get(id.get()).get()).isEqualTo(1);
       assertThat(daemon.stats("h").retried()).isEqualTo(1);
@@ -320,7 +324,8 @@ class CallerReadsTest {
         return r;
       }).get(60, TimeUnit.SECONDS);
       assertThat(echoedAttempt(next)).isEqualTo("1");
-      assertThat(rec.exited).contains("h-0: out of sync: it wrote a response while it had no task");
+      Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(
+          () -> assertThat(rec.exited).contains("h-0: out of sync: it wrote a response while it had no task"));
       assertThat(daemon.stats("h").failed()).isZero();
       assertThat(daemon.stats("h").succeeded()).isEqualTo(4);
     }
