@@ -134,12 +134,7 @@ public final class LineReader {
 
   /** True if a complete line is buffered: {@link #readLine()} would return it without reading. */
   public boolean hasBufferedLine() {
-    for (int i = start; i < end; i++) {
-      if (buf[i] == '\n') {
-        return true;
-      }
-    }
-    return false;
+    return indexOfNewline() >= 0;
   }
 
   /** Bytes the stream holds that were not read yet, without blocking; 0 when that cannot be told. */
