@@ -450,11 +450,18 @@ final class Pool implements HandlerPool {
         // line there is idle output, handled as it always was (out of sync if it is a response),
         // never this task's answer or its failure: the task goes back and another instance (or this
         // one, once its reader has read the line) takes it.
-        if (inst.pipeHoldsLine()) {
-          giveBack(a);
-          return;
+        // One look at the pipe in the common case (nothing buffered, nothing written): each look is
+        // two system calls, and asking again for the mark cost two more per task.
+        int unread = inst.unreadInPipe();
+        if (unread == 0 && !inst.hasUnconsumedOutput()) {
+          mark = inst.receivedBytes();
+        } else {
+          if (inst.pipeHoldsLine()) {
+            giveBack(a);
+            return;
+          }
+          mark = inst.receivedBytes() + inst.unreadInPipe();
         }
-        mark = inst.receivedBytes() + inst.unreadInPipe();
       } else {
         mark = inst.receivedBytes();
       }
