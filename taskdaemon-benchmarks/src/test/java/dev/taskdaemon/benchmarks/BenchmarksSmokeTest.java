@@ -152,6 +152,9 @@ class BenchmarksSmokeTest {
         if (n == 4) {
           ids.add("pipe_i" + n + "_s" + c + "_callback");
         }
+        if (n > 1 && c >= 4 * n) {
+          ids.add("pipe_i" + n + "_s" + c + "_fifo");
+        }
       }
     }
     for (String s : List.of("100b", "10kb", "1mb", "10mb")) {

@@ -120,6 +120,9 @@ public final class BenchmarkRun {
         if (n == Settings.TARGET_INSTANCES) {
           report.plan(pipeId(n, c) + "_callback", PIPE, n + " inst, " + c + " submitters, chained callback", null);
         }
+        if (fifoCell(n, c)) {
+          report.plan(pipeId(n, c) + "_fifo", PIPE, n + " inst, " + c + FIFO_WHAT, null);
+        }
       }
     }
     Row.Target tput = new Row.Target(true, 0.6);
@@ -140,7 +143,9 @@ public final class BenchmarkRun {
     byte[] expected = Payloads.expectedResponse(request);
     Map<String, LoadResult[]> cells = new LinkedHashMap<>();
     for (int n : s.instanceCounts()) {
+      boolean anyFifo = s.submitterCounts().stream().anyMatch(c -> fifoCell(n, c));
       try (RawPipe raw = new RawPipe(handler.command(), n);
+          RawPipe fifo = anyFifo ? new RawPipe(handler.command(), n, true) : null;
           EngineLoad engine = EngineLoad.start(n, h -> h.command(handler.command()))) {
         for (int c : s.submitterCounts()) {
           LoadResult[] re = Load.alternate("pipe-" + n + "-" + c, s.rounds(), c, raw.op(request, expected),
@@ -161,6 +166,15 @@ public final class BenchmarkRun {
                 cb[0], cb[1]));
             log.println("[bench]   " + n + " instances, " + c + " submitters, callback: raw " + rate(cb[0])
                 + ", engine " + rate(cb[1]));
+          }
+          if (fifoCell(n, c)) {
+            // The same engine against a raw loop that hands idle processes to waiting threads in turn.
+            LoadResult[] ff = Load.alternate("pipe-fifo-" + n + "-" + c, s.rounds(), c, fifo.op(request, expected),
+                engine.op(data), s.warmup(), s.rewarm(), s.measure(), 1, CELL_CAP);
+            engine.checkHealthy();
+            report.add(loadRow(pipeId(n, c) + "_fifo", PIPE, n + " inst, " + c + FIFO_WHAT, ff[0], ff[1]));
+            log.println("[bench]   " + n + " instances, " + c + " submitters, FIFO raw " + rate(ff[0]) + ", engine "
+                + rate(ff[1]));
           }
         }
       }
@@ -244,6 +258,19 @@ public final class BenchmarkRun {
     }
   }
 
+  private static final String FIFO_WHAT = " submitters, raw loop hands idle processes out in FIFO order";
+
+  /**
+   * Cells where submitters outnumber instances four to one or more: the engine serves queued tasks in
+   * order, while the raw loop's idle queue mostly goes back to the thread that just gave a process
+   * back, and the other threads wait for long stretches (a round trip that outlasts the window is
+   * not counted at all). These cells also run against a
+   * raw loop that serves waiting threads in turn, so that both sides keep the same order.
+   */
+  static boolean fifoCell(int n, int c) {
+    return n > 1 && c >= 4 * n;
+  }
+
   static String pipeId(int n, int c) {
     return "pipe_i" + n + "_s" + c;
   }
@@ -263,6 +290,8 @@ public final class BenchmarkRun {
     f.put(prefix + "_p50_micros", r.p50Micros());
     f.put(prefix + "_p99_micros", r.p99Micros());
     f.put(prefix + "_p999_micros", r.p999Micros());
+    f.put(prefix + "_max_micros", r.maxMicros());
+    f.put(prefix + "_mean_micros", r.meanMicros());
   }
 
   static String describe(LoadResult r) {

@@ -75,7 +75,12 @@ final class Load {
       at += w.sortedNanos.length;
     }
     Arrays.sort(all);
-    return new LoadResult(all.length, seconds, percentile(all, 0.50), percentile(all, 0.99), percentile(all, 0.999));
+    double sum = 0;
+    for (long v : all) {
+      sum += v;
+    }
+    return new LoadResult(all.length, seconds, percentile(all, 0.50), percentile(all, 0.99), percentile(all, 0.999),
+        percentile(all, 1.0), all.length == 0 ? 0 : sum / all.length / 1000.0);
   }
 
   private static Window window(String label, int submitters, Op op, Duration warmup, Duration measure, long minOps,

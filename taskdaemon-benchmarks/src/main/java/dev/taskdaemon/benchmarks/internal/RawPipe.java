@@ -20,13 +20,26 @@ final class RawPipe implements AutoCloseable {
   private final long exitWaitSeconds;
 
   RawPipe(List<String> command, int n) throws IOException {
-    this(i -> command, n, 5);
+    this(i -> command, n, 5, false);
+  }
+
+  /**
+   * {@code fair}: idle processes go to waiting submitters in the order they came, as the engine's
+   * queue serves tasks, instead of to whichever thread asks first (a thread that has just given a
+   * process back mostly takes it again, and the others wait).
+   */
+  RawPipe(List<String> command, int n, boolean fair) throws IOException {
+    this(i -> command, n, 5, fair);
+  }
+
+  RawPipe(IntFunction<List<String>> command, int n, long exitWaitSeconds) throws IOException {
+    this(command, n, exitWaitSeconds, false);
   }
 
   /** {@code n} processes, the {@code i}-th started with {@code command.apply(i)}. */
-  RawPipe(IntFunction<List<String>> command, int n, long exitWaitSeconds) throws IOException {
+  RawPipe(IntFunction<List<String>> command, int n, long exitWaitSeconds, boolean fair) throws IOException {
     this.exitWaitSeconds = exitWaitSeconds;
-    idle = new ArrayBlockingQueue<>(n);
+    idle = new ArrayBlockingQueue<>(n, fair);
     try {
       for (int i = 0; i < n; i++) {
         Process p = new ProcessBuilder(command.apply(i)).redirectError(ProcessBuilder.Redirect.DISCARD).start();
