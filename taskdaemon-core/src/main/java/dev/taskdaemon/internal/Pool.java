@@ -293,7 +293,13 @@ final class Pool implements HandlerPool {
   }
 
   private boolean hasReadyLocked() {
-    return queue.ready() > 0 || engine.nanoTime() - queue.nextDueNanos() >= 0;
+    if (queue.ready() > 0) {
+      return true;
+    }
+    long due = queue.nextDueNanos();
+    // Long.MAX_VALUE means no retry waits; subtracting it from a clock below zero (System.nanoTime's
+    // origin is arbitrary, and a Scheduler's may be anything) would overflow to "due".
+    return due != Long.MAX_VALUE && engine.nanoTime() - due >= 0;
   }
 
   /** Makes sure a dispatch runs when the earliest waiting retry becomes due. Lock held. */
