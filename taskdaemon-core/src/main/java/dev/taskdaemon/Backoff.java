@@ -42,11 +42,17 @@ public record Backoff(Duration initial, Duration max, double multiplier, double 
 
   /** The delay before retry number {@code retry} (1 for the first retry), jitter applied. */
   public Duration delay(int retry) {
-    double base = initial.toNanos() * Math.pow(multiplier, Math.max(0, retry - 1));
-    base = Math.min(base, max.toNanos());
+    double base = nanos(initial) * Math.pow(multiplier, Math.max(0, retry - 1));
+    base = Math.min(base, nanos(max));
     if (jitter > 0 && base > 0) {
       base = base * (1 + jitter * (ThreadLocalRandom.current().nextDouble() * 2 - 1));
     }
+    // In doubles, since a duration may be longer than a long of nanoseconds holds (292 years); the
+    // cast saturates there.
     return Duration.ofNanos((long) Math.max(0, base));
+  }
+
+  private static double nanos(Duration d) {
+    return d.getSeconds() * 1e9 + d.getNano();
   }
 }

@@ -25,6 +25,8 @@ public final class TaskOptions {
   private final String taskId;
   private final Instant notBefore;
   private final Duration timeout;
+  /** The longest timeout, the same as a handler's {@code timeout} may be. */
+  private static final Duration MAX_TIMEOUT = Duration.ofDays(365);
   private final Integer maxRetries;
 
   private TaskOptions(int priority, String taskId, Instant notBefore, Duration timeout, Integer maxRetries) {
@@ -78,10 +80,13 @@ public final class TaskOptions {
     return notBefore(Instant.now().plus(delay));
   }
 
-  /** This task's timeout per attempt, instead of the handler's {@code timeout}. */
+  /** This task's timeout per attempt, instead of the handler's {@code timeout}: positive, at most 365 days. */
   public TaskOptions timeout(Duration timeout) {
     if (timeout.isNegative() || timeout.isZero()) {
       throw new IllegalArgumentException("timeout must be positive, was " + timeout);
+    }
+    if (timeout.compareTo(MAX_TIMEOUT) > 0) {
+      throw new IllegalArgumentException("timeout must be at most 365 days, as a handler's timeout, was " + timeout);
     }
     return new TaskOptions(priority, taskId, notBefore, timeout, maxRetries);
   }

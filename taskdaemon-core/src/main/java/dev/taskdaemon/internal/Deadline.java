@@ -10,8 +10,27 @@ final class Deadline {
     this.atNanos = atNanos;
   }
 
+  /** About 73 years: the longest wait a clock reading plus a duration is allowed to mean. */
+  static final long FOREVER_NANOS = Long.MAX_VALUE / 4;
+
   static Deadline after(Duration d) {
-    return new Deadline(System.nanoTime() + Math.min(d.toNanos(), Long.MAX_VALUE / 4));
+    return new Deadline(System.nanoTime() + saturatedNanos(d));
+  }
+
+  /**
+   * {@code d} in nanoseconds, at most {@link #FOREVER_NANOS} (and at least its negative): a duration
+   * the API accepts can be longer than a {@code long} of nanoseconds holds (292 years), where {@link
+   * Duration#toNanos()} throws, and a clock reading plus even a fitting one can overflow.
+   */
+  static long saturatedNanos(Duration d) {
+    long seconds = d.getSeconds();
+    if (seconds >= FOREVER_NANOS / 1_000_000_000L) {
+      return FOREVER_NANOS;
+    }
+    if (seconds <= -FOREVER_NANOS / 1_000_000_000L) {
+      return -FOREVER_NANOS;
+    }
+    return d.toNanos();
   }
 
   long remainingNanos() {

@@ -363,7 +363,7 @@ public final class Engine {
       }
       if (p.local) {
         a.future = p.task.future;
-        long due = p.notBefore == null ? 0 : nanoTime() + Math.max(1, Duration.between(now, p.notBefore).toNanos());
+        long due = p.notBefore == null ? 0 : nanoTime() + Math.max(1, Deadline.saturatedNanos(Duration.between(now, p.notBefore)));
         if (!p.pool.admit(p.task, true, due)) {
           abandoned(p.task, "the daemon closed while the task was being queued");
         }
@@ -421,7 +421,7 @@ public final class Engine {
       a.future = followInto(new TaskFuture(id, callbacks, this::cancel), await(id));
       return a;
     }
-    long due = notBefore == null ? 0 : nanoTime() + Math.max(1, Duration.between(now, notBefore).toNanos());
+    long due = notBefore == null ? 0 : nanoTime() + Math.max(1, Deadline.saturatedNanos(Duration.between(now, notBefore)));
     Pool.Offer offered = pool.offer(t, due);
     if (offered != Pool.Offer.ADMITTED) {
       live.remove(id, t);
@@ -1051,7 +1051,7 @@ public final class Engine {
     }
     boolean drained = true;
     if (drain) {
-      long deadline = System.nanoTime() + config.drainTimeout().toNanos();
+      long deadline = System.nanoTime() + Deadline.saturatedNanos(config.drainTimeout());
       try {
         for (Pool p : pools.values()) {
           if (!p.awaitDrained(deadline, () -> abort)) {
@@ -1169,7 +1169,7 @@ public final class Engine {
     }
     long bound = TimeUnit.SECONDS.toNanos(30);
     for (Pool p : pools.values()) {
-      bound = Math.max(bound, p.settings.stopGrace().plus(TERMINATE_WAIT).plus(KILL_BOUND).toNanos());
+      bound = Math.max(bound, Deadline.saturatedNanos(p.settings.stopGrace().plus(TERMINATE_WAIT).plus(KILL_BOUND)));
     }
     long deadline = System.nanoTime() + bound;
     for (Thread t : stoppers) {

@@ -356,7 +356,7 @@ final class Pool implements HandlerPool {
       }
       slots.move(inst, InstanceState.IDLE, InstanceState.BUSY);
       Attempt attempt = new Attempt(t, t.task(t.attempt), inst, now);
-      attempt.deadlineNanos = now + timeoutOf(t).toNanos();
+      attempt.deadlineNanos = now + Deadline.saturatedNanos(timeoutOf(t));
       inst.current = attempt;
       t.running = attempt;
       inFlight.add(attempt);
@@ -1096,7 +1096,7 @@ final class Pool implements HandlerPool {
               t.finished = true;
             } else {
               t.attempt = a.task.attempt() + 1;
-              t.dueNanos = engine.nanoTime() + delay.toNanos();
+              t.dueNanos = engine.nanoTime() + Deadline.saturatedNanos(delay);
               queue.retry(t);
             }
           }

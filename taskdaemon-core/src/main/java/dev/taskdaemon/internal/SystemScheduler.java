@@ -22,7 +22,7 @@ final class SystemScheduler implements Scheduler {
   @Override
   public void schedule(Runnable action, Duration delay) {
     try {
-      executor.schedule(action, delay.toNanos(), TimeUnit.NANOSECONDS);
+      executor.schedule(action, Deadline.saturatedNanos(delay), TimeUnit.NANOSECONDS);
     } catch (RejectedExecutionException e) {
       // shut down with the daemon: nothing more is to run
     }
