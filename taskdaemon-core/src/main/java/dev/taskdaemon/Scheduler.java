@@ -19,7 +19,9 @@ public interface Scheduler {
 
   /**
    * Runs {@code action} once, {@code delay} from now (at once for a zero delay may run it on the
-   * caller's thread). Actions are short and never block.
+   * caller's thread). Actions are short and never block. A call that throws (an executor shut down
+   * before the daemon closed) is logged as an error, and that action runs on a scheduler of the
+   * daemon's own in real time, so that no timeout or retry is lost.
    */
   void schedule(Runnable action, Duration delay);
 

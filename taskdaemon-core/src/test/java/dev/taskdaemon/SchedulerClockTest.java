@@ -76,4 +76,55 @@ class SchedulerClockTest {
       assertThat(h.asFailure().message()).contains("timed out after 1");
     }
   }
+
+  /** Delegates to real time, but refuses every second timer, as an executor shut down too early does. */
+  private Scheduler refusingEverySecond(RuntimeException refusal) {
+    java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+    return new Scheduler() {
+      @Override
+      public void schedule(Runnable action, Duration delay) {
+        if (calls.incrementAndGet() % 2 == 0) {
+          throw refusal;
+        }
+        timer.schedule(action, delay.toNanos(), TimeUnit.NANOSECONDS);
+      }
+
+      @Override
+      public long nanoTime() {
+        return System.nanoTime();
+      }
+    };
+  }
+
+  @Test
+  @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+  void aSchedulerThatRefusesTimers_costsNoTimeoutAndNoRetry() throws Exception {
+    for (RuntimeException refusal : List.of(new java.util.concurrent.RejectedExecutionException("shut down"),
+        new IllegalStateException("a bug in the scheduler"))) {
+      // Before: a refused timer was dropped (RejectedExecutionException) or thrown out of the claim after
+      // the task had left the queue (any other exception): hung tasks never timed out, tasks were lost.
+      try (TaskDaemon daemon = TaskDaemon.builder()
+          .scheduler(refusingEverySecond(refusal))
+          .handler(TestHandlers.handler("q").instances(2).maxRetries(1).timeout(Duration.ofSeconds(1))
+              .retryBackoff(new Backoff(Duration.ofMillis(50), Duration.ofMillis(50), 1.0, 0.0)).build())
+          .start()) {
+        List<CompletableFuture<Result>> hung = new ArrayList<>();
+        List<CompletableFuture<Result>> retried = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+          hung.add(daemon.submit("q", Map.of("op", "hang")));
+          retried.add(daemon.submit("q", Map.of("op", "fail-until", "attempt", 2)));
+        }
+        for (CompletableFuture<Result> f : retried) {
+          Result r = f.get(40, TimeUnit.SECONDS);
+          assertThat(r.isSuccess()).as("%s: %s", refusal, r).isTrue();
+          assertThat(r.json().get("attempt").asInt()).isEqualTo(2);
+        }
+        for (CompletableFuture<Result> f : hung) {
+          Result r = f.get(40, TimeUnit.SECONDS);
+          assertThat(r.isSuccess()).isFalse();
+          assertThat(r.asFailure().kind()).as("%s: %s", refusal, r).isEqualTo(Result.Failure.Kind.TIMEOUT);
+        }
+      }
+    }
+  }
 }

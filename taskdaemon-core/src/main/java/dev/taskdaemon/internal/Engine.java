@@ -1095,9 +1095,7 @@ public final class Engine {
       Thread.currentThread().interrupt();
     }
     closeStore(cause);
-    if (ownScheduler != null) {
-      ownScheduler.shutdown();
-    }
+    shutDownSchedulers();
     io.shutdown();
     try {
       io.awaitTermination(5, TimeUnit.SECONDS);
@@ -1229,12 +1227,51 @@ public final class Engine {
 
   // ---------------------------------------------------------------- helpers
 
-  /** Schedules on the daemon's scheduler; after shutdown, quietly does nothing. */
+  /**
+   * Schedules on the daemon's scheduler; after shutdown, quietly does nothing. A {@link Scheduler} given
+   * to the builder that throws (its executor shut down before the daemon closed, a bug) must not cost
+   * a timer: a timeout that never fires leaves a hung task running forever, a retry that never wakes
+   * leaves it queued. Such timers run on a scheduler of the daemon's own instead.
+   */
   void schedule(Runnable r, Duration delay) {
+    if (ownScheduler != null) {
+      ownScheduler.schedule(r, delay); // shut down with the daemon: then nothing more is to run
+      return;
+    }
     try {
       scheduler.schedule(r, delay);
-    } catch (RejectedExecutionException e) {
-      // shut down with the daemon: nothing more is to run
+    } catch (VirtualMachineError e) {
+      throw e;
+    } catch (Throwable e) {
+      SystemScheduler fallback = fallbackScheduler(e);
+      if (fallback != null) {
+        fallback.schedule(r, delay);
+      }
+    }
+  }
+
+  private SystemScheduler fallbackScheduler;
+  private boolean schedulersShutDown;
+
+  private synchronized SystemScheduler fallbackScheduler(Throwable cause) {
+    if (schedulersShutDown) {
+      return null;
+    }
+    if (fallbackScheduler == null) {
+      LOG.error("daemon '{}': the Scheduler given to the builder ({}) threw from schedule(); the timers it"
+          + " refuses (timeouts, retries, restarts) run on a scheduler of the daemon's own", name, scheduler, cause);
+      fallbackScheduler = new SystemScheduler("td-" + name + "-scheduler-fallback");
+    }
+    return fallbackScheduler;
+  }
+
+  private synchronized void shutDownSchedulers() {
+    schedulersShutDown = true;
+    if (ownScheduler != null) {
+      ownScheduler.shutdown();
+    }
+    if (fallbackScheduler != null) {
+      fallbackScheduler.shutdown();
     }
   }
 
