@@ -111,13 +111,29 @@ public final class Engine {
         ? new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
             Threads.factory("td-" + name + "-callback"))
         : null;
-    Executor given = config.callbackExecutor() != null ? config.callbackExecutor() : ownCallbacks;
-    // After close() the daemon's own pool is shut down: a callback added later runs on the caller.
+    Executor given = config.callbackExecutor();
     this.callbacks = r -> {
+      if (given == null) {
+        try {
+          ownCallbacks.execute(r);
+        } catch (RejectedExecutionException e) {
+          r.run(); // after close() the daemon's own pool is shut down: a callback added later runs on the caller
+        }
+        return;
+      }
       try {
         given.execute(r);
-      } catch (RejectedExecutionException e) {
-        r.run();
+      } catch (VirtualMachineError e) {
+        throw e;
+      } catch (Throwable e) {
+        // The caller's executor refused (shut down too early) or broke: its callback must neither be
+        // lost nor run where it was handed over, which may be an engine thread.
+        ExecutorService fallback = fallbackCallbacks(given, e);
+        try {
+          fallback.execute(r);
+        } catch (RejectedExecutionException closed) {
+          r.run();
+        }
       }
     };
     this.context = new RuntimeContext(name, session, config.stopGrace());
@@ -578,7 +594,9 @@ public final class Engine {
     if (row.get().status().isFinal()) {
       return CompletableFuture.completedFuture(Ledger.resultOf(row.get()));
     }
-    CompletableFuture<Result> f = new CompletableFuture<>();
+    // Completed on an engine thread (the one that settles the task): its dependents run on the
+    // callback executor, as a submit future's do, never there. Cancelling it stops only the wait.
+    CompletableFuture<Result> f = new TaskFuture(id, callbacks);
     watchers.computeIfAbsent(id, k -> new CopyOnWriteArrayList<>()).add(f);
     // It may have been taken, or finished, between the look-ups and the registration.
     t = live.get(id);
@@ -1112,9 +1130,7 @@ public final class Engine {
       }
     }
     events.close(System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
-    if (ownCallbacks != null) {
-      ownCallbacks.shutdown(); // queued callbacks still run; none is waited for (a callback may be closing us)
-    }
+    shutDownCallbacks();
     if (shutdownHook != null && Thread.currentThread() != shutdownHook) {
       try {
         Runtime.getRuntime().removeShutdownHook(shutdownHook);
@@ -1247,6 +1263,35 @@ public final class Engine {
       if (fallback != null) {
         fallback.schedule(r, delay);
       }
+    }
+  }
+
+  private ExecutorService fallbackCallbacks;
+
+  /** The pool that runs callbacks the caller's executor refused; shut down with the daemon. */
+  private synchronized ExecutorService fallbackCallbacks(Executor given, Throwable cause) {
+    if (fallbackCallbacks == null) {
+      LOG.error("daemon '{}': the callback executor given to the builder ({}) threw from execute(); the callbacks"
+          + " it refuses run on a pool of the daemon's own", name, given, cause);
+      fallbackCallbacks = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
+          Threads.factory("td-" + name + "-callback-fallback"));
+      if (callbacksShutDown) {
+        fallbackCallbacks.shutdown();
+      }
+    }
+    return fallbackCallbacks;
+  }
+
+  private boolean callbacksShutDown;
+
+  private synchronized void shutDownCallbacks() {
+    callbacksShutDown = true;
+    // Queued callbacks still run; none is waited for (a callback may be closing us).
+    if (ownCallbacks != null) {
+      ownCallbacks.shutdown();
+    }
+    if (fallbackCallbacks != null) {
+      fallbackCallbacks.shutdown();
     }
   }
 

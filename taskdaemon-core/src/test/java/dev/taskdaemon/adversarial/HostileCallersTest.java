@@ -143,4 +143,72 @@ class HostileCallersTest {
       }
     }
   }
+
+  @Test
+  void aCallbackExecutorThatThrows_losesNoStageNoEventAndNoAwait() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
+    dev.taskdaemon.Recorder rec = new dev.taskdaemon.Recorder();
+    try (TaskDaemon daemon = TaskDaemon.builder()
+        .handler(Sh.handler("echo", SLOW_ECHO).instances(2).maxRetries(0).build())
+        .callbackExecutor(r -> {
+          refused.incrementAndGet();
+          throw new IllegalStateException("a broken executor");
+        })
+        .listener(rec)
+        .start()) {
+      List<TaskFuture> tasks = new ArrayList<>();
+      List<CompletableFuture<String>> chained = new ArrayList<>();
+      List<CompletableFuture<Result>> awaited = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        TaskFuture f = daemon.submit("echo", Map.of("i", i));
+        tasks.add(f);
+        // Before: the executor's exception left the engine's completion of the task half done: the
+        // stage never ran, await() never completed, the completion event never came.
+        chained.add(f.thenApply(Sh::echoedId));
+        awaited.add(daemon.await(f.taskId()));
+      }
+      for (int i = 0; i < tasks.size(); i++) {
+        String id = tasks.get(i).taskId();
+        assertThat(Sh.echoedId(tasks.get(i).get(15, TimeUnit.SECONDS))).isEqualTo(id);
+        assertThat(chained.get(i).get(15, TimeUnit.SECONDS)).isEqualTo(id);
+        assertThat(Sh.echoedId(awaited.get(i).get(15, TimeUnit.SECONDS))).isEqualTo(id);
+      }
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> rec.completions.size() == 20);
+      assertThat(refused.get()).isPositive();
+      assertThat(Sh.echoedId(Sh.get(daemon.submit("echo", Map.of("after", 1))))).isNotNull();
+    }
+  }
+
+  @Test
+  void aCallbackExecutorThatRejects_neverRunsACallbackOnAnEngineThread() throws Exception {
+    java.util.concurrent.ExecutorService gone = java.util.concurrent.Executors.newSingleThreadExecutor();
+    gone.shutdown();
+    CountDownLatch release = new CountDownLatch(1);
+    try (TaskDaemon daemon = TaskDaemon.builder()
+        .handler(Sh.handler("echo", SLOW_ECHO).instances(1).maxRetries(0).build())
+        .callbackExecutor(gone)
+        .start()) {
+      AtomicReference<String> thread = new AtomicReference<>();
+      CompletableFuture<String> blocked = daemon.submit("echo", Map.of("n", 1)).thenApply(r -> {
+        thread.set(Thread.currentThread().getName());
+        try {
+          release.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        return Sh.echoedId(r);
+      });
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> thread.get() != null);
+      // Before: the rejected callback ran where the task completed, on the instance's stdout reader,
+      // so while it blocked no later answer of that instance was read.
+      TaskFuture next = daemon.submit("echo", Map.of("n", 2));
+      CompletableFuture<String> after = next.thenApply(Sh::echoedId);
+      assertThat(after.get(10, TimeUnit.SECONDS)).isEqualTo(next.taskId());
+      assertThat(thread.get()).doesNotContain("-echo-").startsWith("td-taskdaemon-callback-");
+      release.countDown();
+      assertThat(blocked.get(10, TimeUnit.SECONDS)).isNotNull();
+    } finally {
+      release.countDown();
+    }
+  }
 }

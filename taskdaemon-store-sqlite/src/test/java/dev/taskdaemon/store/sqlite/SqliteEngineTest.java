@@ -12,6 +12,7 @@ import dev.taskdaemon.Result;
 import dev.taskdaemon.StoreException;
 import dev.taskdaemon.TaskDaemon;
 import dev.taskdaemon.TaskInfo;
+import dev.taskdaemon.TaskOptions;
 import dev.taskdaemon.TaskQuery;
 import dev.taskdaemon.TaskStatus;
 import java.nio.file.Files;
@@ -25,6 +26,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
@@ -68,6 +71,21 @@ class SqliteEngineTest {
       return rs.next() ? rs.getInt(1) : 0;
     } catch (SQLException e) {
       return 0; // not created yet
+    }
+  }
+
+  @Test
+  void awaitOfATaskWaitingInTheStore_runsItsDependentsOnTheCallbackExecutor() throws Exception {
+    try (TaskDaemon d = host(dir.resolve("tasks.db"), dir.resolve("runs")).start()) {
+      // A delayed task waits in the store, not on this host: await() registers a watcher there.
+      String id = d.enqueue("echo", Map.of("i", 1), TaskOptions.defaults().delay(Duration.ofMillis(300)));
+      CompletableFuture<String> thread = d.await(id).thenApply(r -> {
+        assertThat(r.json().get("task_id").asText()).isEqualTo(id);
+        return Thread.currentThread().getName();
+      });
+      // Before: the dependent ran on the thread that settled the task, an engine thread.
+      assertThat(thread.get(30, TimeUnit.SECONDS)).startsWith("td-sqlite-engine-callback-");
+      assertThat(d.task(id).orElseThrow().status()).isEqualTo(TaskStatus.COMPLETED);
     }
   }
 
