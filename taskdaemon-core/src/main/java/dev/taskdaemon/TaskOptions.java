@@ -60,8 +60,14 @@ public final class TaskOptions {
       throw new IllegalArgumentException("taskId must have 1 to 200 characters, had " + taskId.length());
     }
     for (int i = 0; i < taskId.length(); i++) {
-      if (Character.isISOControl(taskId.charAt(i))) {
+      char c = taskId.charAt(i);
+      if (Character.isISOControl(c)) {
         throw new IllegalArgumentException("taskId must not contain control characters (at index " + i + ")");
+      }
+      if (Character.isHighSurrogate(c) && i + 1 < taskId.length() && Character.isLowSurrogate(taskId.charAt(i + 1))) {
+        i++; // a whole supplementary character
+      } else if (Character.isSurrogate(c)) {
+        throw new IllegalArgumentException("taskId must be valid Unicode: an unpaired surrogate at index " + i);
       }
     }
     return new TaskOptions(priority, taskId, notBefore, timeout, maxRetries);

@@ -67,16 +67,23 @@ public final class Codec {
   }
 
   /**
-   * One request line from its parts: {@code taskId} is a UUID (nothing to escape), {@code quotedType}
-   * comes from {@link #jsonString}, {@code data} is encoded JSON without a raw newline.
+   * One request line from its parts: {@code taskId} is any id {@code TaskOptions.taskId} accepts
+   * (escaped here unless it is plain ASCII, as a generated UUID is), {@code quotedType} comes from
+   * {@link #jsonString}, {@code data} is encoded JSON without a raw newline.
    */
   public static byte[] request(String taskId, byte[] quotedType, byte[] data, int attempt) {
     byte[] n = Integer.toString(attempt).getBytes(StandardCharsets.US_ASCII);
-    byte[] out = new byte[ID.length + taskId.length() + TYPE.length + quotedType.length + DATA.length + data.length
+    byte[] escaped = plainAscii(taskId) ? null : JsonStringEncoder.getInstance().quoteAsUTF8(taskId);
+    int idLength = escaped == null ? taskId.length() : escaped.length;
+    byte[] out = new byte[ID.length + idLength + TYPE.length + quotedType.length + DATA.length + data.length
         + ATTEMPT.length + n.length + 2];
     int p = put(out, 0, ID);
-    for (int i = 0; i < taskId.length(); i++) {
-      out[p++] = (byte) taskId.charAt(i);
+    if (escaped == null) {
+      for (int i = 0; i < taskId.length(); i++) {
+        out[p++] = (byte) taskId.charAt(i);
+      }
+    } else {
+      p = put(out, p, escaped);
     }
     p = put(out, p, TYPE);
     p = put(out, p, quotedType);
@@ -87,6 +94,17 @@ public final class Codec {
     out[p++] = '}';
     out[p] = '\n';
     return out;
+  }
+
+  /** True when {@code s} goes into a JSON string as it is: printable ASCII, no quote, no backslash. */
+  private static boolean plainAscii(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static int put(byte[] out, int p, byte[] b) {

@@ -10,7 +10,10 @@ import dev.taskdaemon.Result;
 import dev.taskdaemon.TaskDaemon;
 import dev.taskdaemon.TaskDataException;
 import dev.taskdaemon.TaskFuture;
+import dev.taskdaemon.TaskOptions;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import org.junit.jupiter.api.Test;
@@ -121,5 +124,40 @@ class HostileDataTest {
       assertThat(Sh.get(f).json().get("task_data").get("v").asText()).isEqualTo("first");
       assertThat(Sh.echoedId(Sh.get(busy))).isEqualTo(busy.taskId());
     }
+  }
+
+  @Test
+  void taskIdsWithQuotesBackslashesAndNonAsciiCharacters_reachTheHandlerAsWritten() throws Exception {
+    List<String> ids = List.of("quote\"inside", "back\\slash", "t\u00e2che-1", "\u65e5\u672c-2", "emoji-\ud83d\ude00",
+        "all\"\\/\u00e9", "\"},\"task_type\":\"other");
+    try (TaskDaemon daemon = TaskDaemon.builder()
+        .handler(Sh.handler("echo", Sh.loop(Sh.ECHO)).instances(2).maxRetries(0)
+            .timeout(java.time.Duration.ofSeconds(5)).build())
+        .start()) {
+      List<TaskFuture> futures = new ArrayList<>();
+      for (String id : ids) {
+        futures.add(daemon.submit("echo", Map.of("v", id), TaskOptions.defaults().taskId(id)));
+      }
+      for (int i = 0; i < ids.size(); i++) {
+        // Before: the id was copied into the request line unescaped (a quote ended the string, a
+        // non-ASCII character became one byte of broken UTF-8), so the line the handler got was not
+        // the task's: its answer was no response, and the task timed out.
+        Result r = Sh.get(futures.get(i));
+        assertThat(r.isSuccess()).as("%s: %s", ids.get(i), r).isTrue();
+        assertThat(Sh.echoedId(r)).isEqualTo(ids.get(i));
+        assertThat(r.json().get("task_type").asText()).isEqualTo("echo");
+        assertThat(r.json().get("task_data").get("v").asText()).isEqualTo(ids.get(i));
+      }
+    }
+  }
+
+  @Test
+  void aTaskIdThatIsNotValidUnicode_isRefusedWhereItIsGiven() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> TaskOptions.defaults().taskId("lone-\ud83d-surrogate"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unpaired surrogate").hasMessageContaining("5");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> TaskOptions.defaults().taskId("ends-high-\ud83d"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unpaired surrogate");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> TaskOptions.defaults().taskId("\ude00-low-first"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unpaired surrogate");
   }
 }
