@@ -15,12 +15,18 @@ import org.junit.jupiter.api.io.TempDir;
  * in, started again on the same file — which finds every result, and stored none of the tasks twice.
  */
 class DurableQueueTest {
+  /**
+   * Enough tasks that the first run is still busy when the test has seen five results: with 40, the
+   * whole run (a millisecond or so per task) could end between two polls, and the kill found no run.
+   */
+  private static final int TASKS = 400;
+
   @TempDir
   Path tmp;
 
   private ProcessBuilder example(Path store, Path out, Path err) {
     return new ProcessBuilder(Repo.java(), "-cp", Repo.runtimeClasspath(), DurableQueue.class.getName(),
-        store.toString(), "40")
+        store.toString(), Integer.toString(TASKS))
         .directory(Repo.root().toFile())
         .redirectOutput(out.toFile())
         .redirectError(err.toFile());
@@ -32,7 +38,7 @@ class DurableQueueTest {
     Path err1 = tmp.resolve("run1.err");
     Process first = example(store, tmp.resolve("run1.out"), err1).start();
     try {
-      Awaitility.await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100)).until(() ->
+      Awaitility.await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(10)).until(() ->
           !first.isAlive() || (Files.exists(err1) && Files.readString(err1).lines()
               .filter(l -> l.startsWith("primes-")).count() >= 5));
       assertThat(first.isAlive()).as("the first run is still working: %s", Files.readString(err1)).isTrue();
@@ -44,11 +50,11 @@ class DurableQueueTest {
     Process second = example(store, out2, tmp.resolve("run2.err")).start();
     assertThat(second.waitFor(3, java.util.concurrent.TimeUnit.MINUTES)).isTrue();
     assertThat(second.exitValue()).as(Files.readString(tmp.resolve("run2.err"))).isZero();
-    // 40 ranges of 100,000: the primes below 4,000,000.
+    // 400 ranges of 100,000: the primes below 40,000,000.
     assertThat(Files.readString(out2).strip())
-        .isEqualTo("283146 primes below 4000000; 40 of 40 tasks were stored by an earlier run");
+        .isEqualTo("2433654 primes below 40000000; 400 of 400 tasks were stored by an earlier run");
     List<String> lines = Files.readAllLines(tmp.resolve("run2.err"));
-    assertThat(lines.stream().filter(l -> l.startsWith("primes-"))).hasSize(40);
+    assertThat(lines.stream().filter(l -> l.startsWith("primes-"))).hasSize(TASKS);
   }
 
   /** README step 6: its Java lines are DurableQueue's own, and its command runs DurableQueue. */
