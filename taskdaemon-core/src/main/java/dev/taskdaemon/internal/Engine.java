@@ -129,6 +129,10 @@ public final class Engine {
         // The caller's executor refused (shut down too early) or broke: its callback must neither be
         // lost nor run where it was handed over, which may be an engine thread.
         ExecutorService fallback = fallbackCallbacks(given, e);
+        if (fallback == null) {
+          r.run(); // the daemon is closed: as with its own pool, a callback added later runs on the caller
+          return;
+        }
         try {
           fallback.execute(r);
         } catch (RejectedExecutionException closed) {
@@ -379,7 +383,8 @@ public final class Engine {
       }
       if (p.local) {
         a.future = p.task.future;
-        long due = p.notBefore == null ? 0 : nanoTime() + Math.max(1, Deadline.saturatedNanos(Duration.between(now, p.notBefore)));
+        long due = p.notBefore == null ? 0
+            : nanoTime() + Math.max(1, Deadline.saturatedNanos(Duration.between(now, p.notBefore)));
         if (!p.pool.admit(p.task, true, due)) {
           abandoned(p.task, "the daemon closed while the task was being queued");
         }
@@ -437,7 +442,8 @@ public final class Engine {
       a.future = followInto(new TaskFuture(id, callbacks, this::cancel), await(id));
       return a;
     }
-    long due = notBefore == null ? 0 : nanoTime() + Math.max(1, Deadline.saturatedNanos(Duration.between(now, notBefore)));
+    long due = notBefore == null ? 0
+        : nanoTime() + Math.max(1, Deadline.saturatedNanos(Duration.between(now, notBefore)));
     Pool.Offer offered = pool.offer(t, due);
     if (offered != Pool.Offer.ADMITTED) {
       live.remove(id, t);
@@ -1183,7 +1189,8 @@ public final class Engine {
     }
     long bound = TimeUnit.SECONDS.toNanos(30);
     for (Pool p : pools.values()) {
-      bound = Math.max(bound, Deadline.saturatedNanos(p.settings.stopGrace().plus(TERMINATE_WAIT).plus(KILL_BOUND)));
+      bound = Math.max(bound,
+          Deadline.saturatedNanos(p.settings.stopGrace().plus(TERMINATE_WAIT).plus(KILL_BOUND)));
     }
     long deadline = System.nanoTime() + bound;
     for (Thread t : stoppers) {
@@ -1268,16 +1275,19 @@ public final class Engine {
 
   private ExecutorService fallbackCallbacks;
 
-  /** The pool that runs callbacks the caller's executor refused; shut down with the daemon. */
+  /**
+   * The pool that runs callbacks the caller's executor refused, shut down with the daemon; null once
+   * the daemon is closed (the caller may well have shut its executor down after the daemon).
+   */
   private synchronized ExecutorService fallbackCallbacks(Executor given, Throwable cause) {
+    if (callbacksShutDown) {
+      return null;
+    }
     if (fallbackCallbacks == null) {
       LOG.error("daemon '{}': the callback executor given to the builder ({}) threw from execute(); the callbacks"
           + " it refuses run on a pool of the daemon's own", name, given, cause);
       fallbackCallbacks = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
           Threads.factory("td-" + name + "-callback-fallback"));
-      if (callbacksShutDown) {
-        fallbackCallbacks.shutdown();
-      }
     }
     return fallbackCallbacks;
   }

@@ -211,4 +211,26 @@ class HostileCallersTest {
       release.countDown();
     }
   }
+
+  @Test
+  void afterClose_aCallbackExecutorShutDownToo_runsLateCallbacksOnTheCaller() throws Exception {
+    java.util.concurrent.ExecutorService mine = java.util.concurrent.Executors.newSingleThreadExecutor();
+    TaskFuture f;
+    try (TaskDaemon daemon = TaskDaemon.builder()
+        .handler(Sh.handler("echo", SLOW_ECHO).instances(1).maxRetries(0).build())
+        .callbackExecutor(mine)
+        .start()) {
+      f = daemon.submit("echo", Map.of("n", 1));
+      assertThat(Sh.echoedId(Sh.get(f))).isEqualTo(f.taskId());
+    }
+    mine.shutdown();
+    // The daemon is closed and so is the caller's executor: a callback added now runs where it is added.
+    AtomicReference<String> thread = new AtomicReference<>();
+    CompletableFuture<String> late = f.thenApply(r -> {
+      thread.set(Thread.currentThread().getName());
+      return Sh.echoedId(r);
+    });
+    assertThat(late.get(10, TimeUnit.SECONDS)).isEqualTo(f.taskId());
+    assertThat(thread.get()).isEqualTo(Thread.currentThread().getName());
+  }
 }

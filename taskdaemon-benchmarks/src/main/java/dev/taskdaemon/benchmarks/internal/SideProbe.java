@@ -22,7 +22,10 @@ import java.util.List;
 public final class SideProbe {
   private SideProbe() {}
 
-  /** Arguments: the side, the echo handler's command, the measured window in seconds, then optionally instances and submitters (4 and 4). */
+  /**
+   * Arguments: the side, the echo handler's command, the measured window in seconds, then optionally
+   * instances and submitters (4 and 4).
+   */
   public static void main(String[] args) throws Exception {
     List<String> sides = List.of("raw", "raw-fifo", "engine", "engine-encoded");
     if ((args.length != 3 && args.length != 5) || !sides.contains(args[0])) {
@@ -47,7 +50,8 @@ public final class SideProbe {
       }
     } else {
       try (EngineLoad engine = EngineLoad.start(instances, h -> h.command(command))) {
-        Load.Op op = args[0].equals("engine") ? engine.op(data) : engine.encodedOp(new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsBytes(data), false);
+        Load.Op op = args[0].equals("engine") ? engine.op(data)
+            : engine.encodedOp(new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsBytes(data), false);
         r = Load.closedLoop(label, submitters, op, warmup, measure, 1, cap);
         engine.checkHealthy();
       }
