@@ -1,5 +1,6 @@
 package dev.taskdaemon;
 
+import dev.taskdaemon.internal.config.Kind;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
@@ -25,8 +26,6 @@ public final class TaskOptions {
   private final String taskId;
   private final Instant notBefore;
   private final Duration timeout;
-  /** The longest timeout, the same as a handler's {@code timeout} may be. */
-  private static final Duration MAX_TIMEOUT = Duration.ofDays(365);
   private final Integer maxRetries;
 
   private TaskOptions(int priority, String taskId, Instant notBefore, Duration timeout, Integer maxRetries) {
@@ -91,7 +90,7 @@ public final class TaskOptions {
     if (timeout.isNegative() || timeout.isZero()) {
       throw new IllegalArgumentException("timeout must be positive, was " + timeout);
     }
-    if (timeout.compareTo(MAX_TIMEOUT) > 0) {
+    if (timeout.compareTo(Kind.MAX_DURATION) > 0) { // the limit of a handler's timeout too
       throw new IllegalArgumentException("timeout must be at most 365 days, as a handler's timeout, was " + timeout);
     }
     return new TaskOptions(priority, taskId, notBefore, timeout, maxRetries);

@@ -22,7 +22,7 @@ import java.util.function.Predicate;
  */
 public abstract class Kind<T> {
   /** The longest duration any key accepts: 365 days. */
-  static final Duration MAX_DURATION = Duration.ofDays(365);
+  public static final Duration MAX_DURATION = Duration.ofDays(365);
   /** The shortest non-zero duration any key accepts: 1 ms; below it timers cannot honour the value. */
   static final Duration MIN_DURATION = Duration.ofMillis(1);
 
