@@ -383,9 +383,7 @@ public final class Engine {
       }
       if (p.local) {
         a.future = p.task.future;
-        long due = p.notBefore == null ? 0
-            : nanoTime() + Math.max(1, Deadline.saturatedNanos(Duration.between(now, p.notBefore)));
-        if (!p.pool.admit(p.task, true, due)) {
+        if (!p.pool.admit(p.task, true, dueNanos(now, p.notBefore))) {
           abandoned(p.task, "the daemon closed while the task was being queued");
         }
       } else {
@@ -442,9 +440,7 @@ public final class Engine {
       a.future = followInto(new TaskFuture(id, callbacks, this::cancel), await(id));
       return a;
     }
-    long due = notBefore == null ? 0
-        : nanoTime() + Math.max(1, Deadline.saturatedNanos(Duration.between(now, notBefore)));
-    Pool.Offer offered = pool.offer(t, due);
+    Pool.Offer offered = pool.offer(t, dueNanos(now, notBefore));
     if (offered != Pool.Offer.ADMITTED) {
       live.remove(id, t);
       ledger.store.delete(id);
@@ -452,6 +448,14 @@ public final class Engine {
     }
     a.future = f;
     return a;
+  }
+
+  /**
+   * When a task accepted at {@code now} may first run, on the scheduler's clock: 0 for at once, else
+   * at least 1 ns ahead (a start beyond about 73 years saturates: it waits as "never").
+   */
+  private long dueNanos(Instant now, Instant notBefore) {
+    return notBefore == null ? 0 : nanoTime() + Math.max(1, Deadline.saturatedNanos(Duration.between(now, notBefore)));
   }
 
   /**
@@ -524,13 +528,11 @@ public final class Engine {
           + taskData.getClass().getName() + "): " + firstLine(detail)
           + ". Pass a Map, a record or POJO with getters, or a JsonNode", e);
     }
-    for (byte b : data) {
-      if (b == '\n' || b == '\r') {
-        // Only a raw value (@JsonRawValue, a custom serializer) can put one there: it would split the request line.
-        throw new TaskDataException(taskType, "task data for '" + taskType + "' encodes to JSON with a raw line"
-            + " break (from a raw value or a custom serializer), which would break the one-line request;"
-            + " escape it or remove the raw value");
-      }
+    if (JsonText.hasLineBreak(data)) {
+      // Only a raw value (@JsonRawValue, a custom serializer) can put one there: it would split the request line.
+      throw new TaskDataException(taskType, "task data for '" + taskType + "' encodes to JSON with a raw line"
+          + " break (from a raw value or a custom serializer), which would break the one-line request;"
+          + " escape it or remove the raw value");
     }
     return data;
   }

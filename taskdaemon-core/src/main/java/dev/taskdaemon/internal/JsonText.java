@@ -48,13 +48,7 @@ public final class JsonText {
       if (!ResponseScanner.validUtf8(utf8, 0, utf8.length)) {
         throw new IllegalArgumentException("JSON text is not well-formed UTF-8");
       }
-      lineBreak = false;
-      for (byte c : utf8) {
-        if (c == '\n' || c == '\r') {
-          lineBreak = true;
-          break;
-        }
-      }
+      lineBreak = hasLineBreak(utf8);
     }
     if (!lineBreak) {
       return utf8;
@@ -67,6 +61,16 @@ public final class JsonText {
       }
     }
     return copy;
+  }
+
+  /** True if {@code utf8} holds a raw CR or LF, which would split a request line. */
+  public static boolean hasLineBreak(byte[] utf8) {
+    for (byte c : utf8) {
+      if (c == '\n' || c == '\r') {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static void strictParse(byte[] utf8) {
