@@ -348,7 +348,7 @@ public final class BenchmarkRun {
         JsonNode data = Payloads.ofSize(size);
         byte[] request = Payloads.requestLine(data);
         byte[] expected = Payloads.expectedResponse(request);
-        byte[] json = new ObjectMapper().writeValueAsBytes(data);
+        byte[] json = Payloads.json(data);
         // Large payloads take tens of milliseconds each: measure a count, not only a time.
         long min = size >= 1024 * 1024 ? s.payloadMinOps() : 1;
         String id = "payload_" + sizeId(size);

@@ -50,6 +50,18 @@ public final class Payloads {
     return root;
   }
 
+  /** {@code data} as JSON bytes, as a caller holding encoded data (the {@code RawJson} rows) has it. */
+  public static byte[] json(JsonNode data) {
+    try {
+      return MAPPER.writeValueAsBytes(data);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("a JsonNode that cannot be written", e);
+    }
+  }
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper MAPPER =
+      new com.fasterxml.jackson.databind.ObjectMapper();
+
   /** The request line ({@code \n}-terminated) the engine writes for {@code data}, from its own codec. */
   public static byte[] requestLine(JsonNode data) {
     return Codec.encode(new Task("3f1c2f0e-8d3b-4c43-9a57-0a6b8f7a6c11", TASK_TYPE, data, 1));

@@ -50,8 +50,7 @@ public final class SideProbe {
       }
     } else {
       try (EngineLoad engine = EngineLoad.start(instances, h -> h.command(command))) {
-        Load.Op op = args[0].equals("engine") ? engine.op(data)
-            : engine.encodedOp(new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsBytes(data), false);
+        Load.Op op = args[0].equals("engine") ? engine.op(data) : engine.encodedOp(Payloads.json(data), false);
         r = Load.closedLoop(label, submitters, op, warmup, measure, 1, cap);
         engine.checkHealthy();
       }
